@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+admin.site.site_header = _("e-KTP Sekolah — Admin data")
+admin.site.site_title = _("e-KTP Sekolah")
+admin.site.index_title = _("Perbaikan data")
+
+urlpatterns = [
+    path("masuk/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("schools.urls")),
+    path("", include("recordings.urls")),
+]

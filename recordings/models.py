@@ -1,0 +1,201 @@
+"""Drives (recording seasons), school visits and the outcome recorded for each student."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from ektp_drives.history import track
+from schools.models import School, Student
+
+
+@track()
+class Drive(models.Model):
+    """A recording season ("jemput bola") across a set of schools."""
+
+    name = models.CharField(_("nama"), max_length=200)
+    start_date = models.DateField(_("tanggal mulai"))
+    end_date = models.DateField(_("tanggal selesai"))
+    reference_date = models.DateField(
+        _("tanggal acuan umur"), help_text=_("Peserta didik berumur 16 tahun atau lebih pada tanggal ini masuk sasaran.")
+    )
+    students_per_kit_per_day = models.PositiveSmallIntegerField(
+        _("perekaman per alat per hari"), default=60
+    )
+    schools = models.ManyToManyField(
+        School, through="DriveSchool", related_name="drives", blank=True, verbose_name=_("sekolah peserta")
+    )
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_date", "name"]
+        verbose_name = _("kegiatan perekaman")
+        verbose_name_plural = _("kegiatan perekaman")
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="drive_end_after_start"),
+            models.CheckConstraint(condition=Q(students_per_kit_per_day__gte=1), name="drive_kit_capacity_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+@track()
+class DriveSchool(models.Model):
+    """A school taking part in a drive."""
+
+    drive = models.ForeignKey(Drive, on_delete=models.CASCADE, related_name="drive_schools")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="drive_links")
+
+    class Meta:
+        verbose_name = _("sekolah peserta")
+        verbose_name_plural = _("sekolah peserta")
+        constraints = [models.UniqueConstraint(fields=["drive", "school"], name="drive_school_unique")]
+
+    def __str__(self):
+        return f"{self.school} ({self.drive})"
+
+
+@track()
+class Visit(models.Model):
+    """A recording team's visit to one school on one day."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Direncanakan")
+        IN_PROGRESS = "in_progress", _("Sedang berlangsung")
+        DONE = "done", _("Selesai")
+        POSTPONED = "postponed", _("Ditunda")
+        CANCELLED = "cancelled", _("Dibatalkan")
+
+    class PostponementReason(models.TextChoices):
+        POWER_CUT = "power_cut", _("Listrik padam")
+        ROAD = "road", _("Akses jalan / jarak")
+        SCHOOL_EVENT = "school_event", _("Kegiatan sekolah")
+        EQUIPMENT = "equipment", _("Peralatan rusak")
+        OTHER = "other", _("Lainnya")
+
+    VISITED_STATUSES = (Status.IN_PROGRESS, Status.DONE)
+
+    drive = models.ForeignKey(Drive, on_delete=models.PROTECT, related_name="visits", verbose_name=_("kegiatan"))
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="visits", verbose_name=_("sekolah"))
+    date = models.DateField(_("tanggal"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PLANNED)
+    postponement_reason = models.CharField(
+        _("alasan ditunda"), max_length=12, choices=PostponementReason.choices, blank=True
+    )
+    kits = models.PositiveSmallIntegerField(_("jumlah alat rekam"), default=1)
+    team = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="VisitTeamMember", related_name="visits", blank=True, verbose_name=_("tim")
+    )
+    notes = models.TextField(_("catatan"), blank=True)
+    started_at = models.DateTimeField(_("dimulai"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "school__name"]
+        verbose_name = _("kunjungan")
+        verbose_name_plural = _("kunjungan")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="postponed", postponement_reason__gt="") | (~Q(status="postponed") & Q(postponement_reason="")),
+                name="visit_postponed_has_reason",
+            ),
+            models.CheckConstraint(condition=Q(kits__gte=1), name="visit_kits_positive"),
+        ]
+        indexes = [models.Index(fields=["drive", "school", "date"], name="visit_drive_school_date")]
+
+    def __str__(self):
+        return f"{self.school} — {self.date:%d-%m-%Y}"
+
+
+@track()
+class VisitTeamMember(models.Model):
+    """A Dukcapil staff member on a visit's team."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="team_links")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visit_links")
+
+    class Meta:
+        verbose_name = _("anggota tim")
+        verbose_name_plural = _("anggota tim")
+        constraints = [models.UniqueConstraint(fields=["visit", "user"], name="visit_team_member_unique")]
+
+    def __str__(self):
+        return f"{self.user} @ {self.visit}"
+
+
+@track()
+class Recording(models.Model):
+    """The current outcome for one student at one visit.
+
+    Changes and undos are kept by the history triggers; a student's status in a drive is the
+    outcome with the latest tap time across the drive's visits.
+    """
+
+    class Outcome(models.TextChoices):
+        RECORDED = "recorded", _("Terekam")
+        ALREADY_RECORDED = "already_recorded", _("Sudah rekam sebelumnya")
+        ABSENT = "absent", _("Tidak hadir")
+        BIOMETRIC_FAILURE = "biometric_failure", _("Gagal rekam, perlu ulang")
+        MISSING_DOCUMENTS = "missing_documents", _("Tidak membawa fotokopi KK")
+        REFUSED = "refused", _("Menolak")
+        NOT_ELIGIBLE = "not_eligible", _("Tidak memenuhi syarat")
+
+    DONE_OUTCOMES = (Outcome.RECORDED, Outcome.ALREADY_RECORDED)
+    FOLLOW_UP_OUTCOMES = (
+        Outcome.ABSENT,
+        Outcome.BIOMETRIC_FAILURE,
+        Outcome.MISSING_DOCUMENTS,
+        Outcome.REFUSED,
+    )
+
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="recordings", verbose_name=_("kunjungan"))
+    student = models.ForeignKey(
+        Student, on_delete=models.PROTECT, related_name="recordings", verbose_name=_("peserta didik")
+    )
+    outcome = models.CharField(_("hasil"), max_length=20, choices=Outcome.choices)
+    reason = models.CharField(_("alasan"), max_length=300, blank=True)
+    recorded_at = models.DateTimeField(_("waktu"), help_text=_("Waktu petugas menandai hasil."))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recordings",
+        verbose_name=_("petugas"),
+    )
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        verbose_name = _("hasil perekaman")
+        verbose_name_plural = _("hasil perekaman")
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "student"], name="recording_one_per_student_per_visit"),
+            models.CheckConstraint(
+                condition=~Q(outcome="not_eligible") | Q(reason__gt=""), name="recording_not_eligible_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    outcome__in=[
+                        "recorded",
+                        "already_recorded",
+                        "absent",
+                        "biometric_failure",
+                        "missing_documents",
+                        "refused",
+                        "not_eligible",
+                    ]
+                ),
+                name="recording_outcome_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["student", "-recorded_at"], name="recording_student_latest")]
+
+    def __str__(self):
+        return f"{self.student} — {self.get_outcome_display()}"

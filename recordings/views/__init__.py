@@ -1,0 +1,1 @@
+"""Views of the recordings app, one module per area (home, visits, progress)."""

@@ -1,0 +1,118 @@
+"""Django admin for data fixes: search, filters, masked numbers, history and completion."""
+
+from django.contrib import admin
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+from recordings.selectors import drive_current, schools_with_progress
+from schools.models import Desa, Kecamatan, NikRegion, School, SchoolAdmin, Student
+
+
+@admin.register(Kecamatan)
+class KecamatanAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Desa)
+class DesaAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "kecamatan"]
+    list_filter = ["kind", "kecamatan"]
+    search_fields = ["code", "name"]
+    list_select_related = ["kecamatan"]
+
+
+@admin.register(NikRegion)
+class NikRegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "regency_name", "province_name"]
+    search_fields = ["code", "name", "regency_name"]
+
+
+class SchoolAdminInline(admin.TabularInline):
+    model = SchoolAdmin
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class InActiveDriveFilter(admin.SimpleListFilter):
+    title = _("ikut kegiatan aktif")
+    parameter_name = "in_drive"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Ya")), ("no", _("Tidak"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(in_drive=True)
+        if self.value() == "no":
+            return queryset.filter(in_drive=False)
+        return queryset
+
+
+@admin.register(School)
+class SchoolModelAdmin(admin.ModelAdmin):
+    list_display = ["npsn", "name", "level", "status", "kecamatan", "target", "done", "completion"]
+    list_filter = ["level", "status", "desa__kecamatan", InActiveDriveFilter, "drive_links__drive"]
+    search_fields = ["npsn", "name"]
+    list_select_related = ["desa__kecamatan"]
+    autocomplete_fields = ["desa"]
+    inlines = [SchoolAdminInline]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        drive = drive_current()
+        if drive is None:
+            return queryset
+        return schools_with_progress(queryset, drive).annotate(
+            drive_completion=F("drive_done") * 10000 / F("drive_target")
+        )
+
+    @admin.display(description=_("kecamatan"), ordering="desa__kecamatan__name")
+    def kecamatan(self, school):
+        return school.desa.kecamatan.name
+
+    @admin.display(description=_("sasaran"), ordering="drive_target")
+    def target(self, school):
+        return getattr(school, "drive_target", None) if getattr(school, "in_drive", False) else "—"
+
+    @admin.display(description=_("terekam"), ordering="drive_done")
+    def done(self, school):
+        return getattr(school, "drive_done", None) if getattr(school, "in_drive", False) else "—"
+
+    @admin.display(description=_("capaian %"), ordering="drive_completion")
+    def completion(self, school):
+        target = getattr(school, "drive_target", 0)
+        if not getattr(school, "in_drive", False) or not target:
+            return "—"
+        return f"{school.drive_done * 100 / target:.2f}".replace(".", ",")
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return queryset, may_have_duplicates
+
+
+@admin.register(Student)
+class StudentModelAdmin(admin.ModelAdmin):
+    list_display = ["name", "school", "class_name", "gender", "birth_date", "nik_masked", "kk_masked", "nisn", "is_active"]
+    list_filter = ["is_active", "gender", "school__level", "school__desa__kecamatan", "school"]
+    search_fields = ["name", "=nik", "=nisn", "=kk", "school__npsn", "school__name"]
+    list_select_related = ["school"]
+    autocomplete_fields = ["school"]
+    date_hierarchy = None
+    show_full_result_count = False
+
+    @admin.display(description="NIK")
+    def nik_masked(self, student):
+        return student.nik_masked
+
+    @admin.display(description=_("No KK"))
+    def kk_masked(self, student):
+        return student.kk_masked
+
+
+@admin.register(SchoolAdmin)
+class SchoolAdminModelAdmin(admin.ModelAdmin):
+    list_display = ["user", "school", "created_at"]
+    search_fields = ["user__username", "school__name", "school__npsn"]
+    list_select_related = ["user", "school"]
+    autocomplete_fields = ["user", "school"]

@@ -1,0 +1,73 @@
+"""Who may see and change schools and students. Views call only these."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from schools.models import School, Student
+from schools.roles import Role, is_dukcapil_staff, is_supervisor, user_role
+
+
+def schools_visible_to(user) -> QuerySet[School]:
+    """Return the schools a user may see: all for Dukcapil staff, own for school admins."""
+    role = user_role(user)
+    if role in (Role.SUPERUSER, Role.SUPERVISOR, Role.OPERATOR):
+        return School.objects.all()
+    if role == Role.SCHOOL_ADMIN:
+        return School.objects.filter(admin_links__user=user)
+    return School.objects.none()
+
+
+def students_visible_to(user) -> QuerySet[Student]:
+    """Return the students a user may see."""
+    role = user_role(user)
+    if role in (Role.SUPERUSER, Role.SUPERVISOR, Role.OPERATOR):
+        return Student.objects.all()
+    if role == Role.SCHOOL_ADMIN:
+        return Student.objects.filter(school__admin_links__user=user)
+    return Student.objects.none()
+
+
+def get_visible_school_or_404(user, **lookup) -> School:
+    """Return a school the user may see; 404 otherwise (no hint that it exists)."""
+    return get_object_or_404(schools_visible_to(user), **lookup)
+
+
+def can_view_school(user, school: School) -> bool:
+    return schools_visible_to(user).filter(pk=school.pk).exists()
+
+
+def can_upload_student_list(user, school: School) -> bool:
+    """School admins for their own school; supervisors for any school."""
+    role = user_role(user)
+    if role in (Role.SUPERUSER, Role.SUPERVISOR):
+        return True
+    if role == Role.SCHOOL_ADMIN:
+        return school.admin_links.filter(user=user).exists()
+    return False
+
+
+can_change_student = can_upload_student_list
+
+
+def can_resolve_nik_conflict(user) -> bool:
+    return is_supervisor(user)
+
+
+def can_manage_school_admins(user) -> bool:
+    return is_supervisor(user)
+
+
+def can_view_personal_data(user, school: School) -> bool:
+    """Full NIK/No KK and exports: Dukcapil staff, and admins of that school."""
+    if is_dukcapil_staff(user):
+        return True
+    return user_role(user) == Role.SCHOOL_ADMIN and school.admin_links.filter(user=user).exists()
+
+
+def require(condition: bool) -> None:
+    """Raise 404 when a check fails, so nothing hints that the object exists."""
+    if not condition:
+        raise Http404
