@@ -1,0 +1,90 @@
+"""Shared fixtures. The database is PostgreSQL (embedded or DATABASE_URL), never SQLite."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def school(db):
+    return factories.SchoolFactory()
+
+
+@pytest.fixture
+def other_school(db):
+    return factories.SchoolFactory()
+
+
+@pytest.fixture
+def supervisor(db):
+    return factories.SupervisorFactory(username="supervisor")
+
+
+@pytest.fixture
+def operator(db):
+    return factories.OperatorFactory(username="operator")
+
+
+@pytest.fixture
+def superuser(db):
+    return factories.SuperuserFactory(username="root")
+
+
+@pytest.fixture
+def school_admin(school):
+    return factories.SchoolAdminUserFactory(username="sekolah-a", school=school)
+
+
+@pytest.fixture
+def other_school_admin(other_school):
+    return factories.SchoolAdminUserFactory(username="sekolah-b", school=other_school)
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture
+def browser_page(live_server):
+    """A Playwright page in the system Chromium (headless); skip when Chromium is missing."""
+    path = chromium_path()
+    if not path:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is required in CI for browser tests")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=path,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta")
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        page.live_server_url = live_server.url
+        yield page
+        context.close()
+        browser.close()
+
+
+def login_in_browser(page, username: str, password: str = factories.PASSWORD) -> None:
+    page.goto(page.live_server_url + "/masuk/")
+    page.get_by_label("Nama pengguna").fill(username)
+    page.get_by_label("Kata sandi").fill(password)
+    page.get_by_role("button", name="Masuk").click()
