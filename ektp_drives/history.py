@@ -14,3 +14,4 @@ def track():
         pghistory.UpdateEvent(),
         pghistory.DeleteEvent(),
     )
+

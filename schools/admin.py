@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.db.models import F
+from django.db.models.functions import NullIf
 from django.utils.translation import gettext_lazy as _
 
 from recordings.selectors import drive_current, schools_with_progress
@@ -64,7 +65,7 @@ class SchoolModelAdmin(admin.ModelAdmin):
         if drive is None:
             return queryset
         return schools_with_progress(queryset, drive).annotate(
-            drive_completion=F("drive_done") * 10000 / F("drive_target")
+            drive_completion=F("drive_done") * 10000 / NullIf(F("drive_target"), 0)
         )
 
     @admin.display(description=_("kecamatan"), ordering="desa__kecamatan__name")

@@ -7,6 +7,7 @@ import itertools
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
@@ -37,6 +38,27 @@ def birth_date_for_age(age: int, on: datetime.date) -> datetime.date:
     return month_back.replace(year=month_back.year - age)
 
 
+_password_hash: str | None = None
+
+
+def password_hash() -> str:
+    """Hash PASSWORD once per test run (PBKDF2 is slow on purpose)."""
+    global _password_hash
+    if _password_hash is None:
+        _password_hash = make_password(PASSWORD)
+    return _password_hash
+
+
+def in_group(name: str):
+    """Post-generation hook that puts the user in a role group."""
+
+    def add(user, create, extracted, **kwargs):
+        if create:
+            user.groups.add(Group.objects.get(name=name))
+
+    return factory.PostGeneration(add)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
@@ -45,23 +67,15 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     first_name = factory.Sequence(lambda n: f"Petugas {n}")
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
-
-    @factory.post_generation
-    def groups(self, create, extracted, **kwargs):
-        if create and extracted:
-            for name in extracted:
-                self.groups.add(Group.objects.get(name=name))
-        if create:
-            self.save()
+    password = factory.LazyFunction(password_hash)
 
 
 class SupervisorFactory(UserFactory):
-    groups = [SUPERVISOR_GROUP]
+    role = in_group(SUPERVISOR_GROUP)
 
 
 class OperatorFactory(UserFactory):
-    groups = [OPERATOR_GROUP]
+    role = in_group(OPERATOR_GROUP)
 
 
 class SuperuserFactory(UserFactory):
@@ -83,7 +97,7 @@ class SchoolFactory(factory.django.DjangoModelFactory):
 class SchoolAdminUserFactory(UserFactory):
     """A school admin (operator sekolah); pass school=... to tie them to a school."""
 
-    groups = [SCHOOL_ADMIN_GROUP]
+    role = in_group(SCHOOL_ADMIN_GROUP)
 
     @factory.post_generation
     def school(self, create, extracted, **kwargs):
