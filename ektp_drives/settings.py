@@ -4,14 +4,19 @@ Every value that differs between machines comes from the environment (see .env.e
 ``ektp_drives.settings_production`` tightens these for a server.
 """
 
+import base64
+import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# EKTP_ENV_FILE points at another file (or /dev/null to read none, as the settings tests do).
+environ.Env.read_env(env("EKTP_ENV_FILE", default=str(BASE_DIR / ".env")), overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me-0123456789abcdefghij")
@@ -30,22 +35,28 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "django_htmx",
+    "axes",
+    "csp",
+    "ektp_drives",
     "schools",
     "recordings",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ektp_drives.security.AdminSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "pghistory.middleware.HistoryMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "ektp_drives.urls"
@@ -92,11 +103,58 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+AUTHENTICATION_BACKENDS = [
+    "ektp_drives.security.AxesBackend",  # refuses locked-out username + IP pairs; must come first
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # expiry counts from the last request (inactivity)
+# Admin sessions (under /admin/ or of is_staff users) also end when the browser closes:
+# ektp_drives.security.AdminSessionMiddleware.
+
+# Login protection (django-axes): after AXES_FAILURE_LIMIT failed logins for one username from one
+# IP address, that pair is refused (even with the right password) for AXES_COOLOFF_MINUTES.
+# Unlock earlier with `manage.py axes_reset_username <name>` or `manage.py axes_reset`.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "ektp_drives.security.lockout_response"  # templates/registration/locked_out.html
+AXES_CLIENT_IP_CALLABLE = "ektp_drives.security.client_ip"
+# Only behind a proxy that overwrites X-Real-IP (nginx in docs/operations.md) may the header be trusted.
+TRUST_X_REAL_IP = env.bool("TRUST_X_REAL_IP", default=False)
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files.
+# Inline style *attributes* are allowed (Bootstrap progress bars set style="width: ..."); inline
+# <script> and <style> elements are not. The one <style> htmx injects for its indicators is allowed by hash.
+# (htmx 2.0.11; tests/ektp_drives/test_csp_browser.py fails if an upgrade changes it.)
+HTMX_INDICATOR_STYLE = (
+    ".htmx-indicator{opacity:0;visibility: hidden} "
+    ".htmx-request .htmx-indicator, .htmx-request.htmx-indicator{opacity:1;visibility: visible;"
+    "transition: opacity 200ms ease-in}"
+)
+_htmx_style_digest = base64.b64encode(hashlib.sha256(HTMX_INDICATOR_STYLE.encode()).digest()).decode()
+HTMX_INDICATOR_STYLE_HASH = f"'sha256-{_htmx_style_digest}'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, HTMX_INDICATOR_STYLE_HASH],
+        "style-src-elem": [SELF, HTMX_INDICATOR_STYLE_HASH],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
 
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
@@ -117,12 +175,44 @@ STORAGES = {
 }
 
 # History of every change, written by database triggers (so bulk writes are recorded too).
-PGHISTORY_ADMIN_LIST_DISPLAY = ["pgh_created_at", "pgh_label", "pgh_obj_model", "pgh_obj_id", "pgh_diff", "user"]
+PGHISTORY_ADMIN_CLASS = "ektp_drives.history_admin.HistoryEventsAdmin"
 
+# Backups (manage.py db_backup / db_restore, scripts/backup.sh): custom-format pg_dump files, mode 0600.
+BACKUP_DIR = Path(env("BACKUP_DIR", default=str(VAR_DIR / "backups")))
+BACKUP_KEEP_DAYS = env.int("BACKUP_KEEP_DAYS", default=30)
+
+# Personal data: no NIK / No KK (16 digits) in logs or error reports. Every handler masks them, and
+# Django's error reports (500 e-mails, the DEBUG page) go through the masking reporter and filter.
+DEFAULT_EXCEPTION_REPORTER = "ektp_drives.personal_data.PersonalDataExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "ektp_drives.personal_data.PersonalDataReporterFilter"
+ADMINS = [tuple(admin.split(":", 1)) for admin in env.list("ADMINS", default=[])]  # "Name:email,..."
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "mask_personal_numbers": {"()": "ektp_drives.personal_data.MaskPersonalNumbersFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_personal_numbers"],
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "mask_personal_numbers"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
+    # Django's own loggers get the masked handlers too (replacing Django's defaults).
+    "loggers": {
+        "django": {"handlers": ["console", "mail_admins"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+        "pgserver": {"level": "WARNING"},
+        "axes.apps": {"level": "WARNING"},  # no start-up banner in every command's output
+    },
 }
