@@ -103,3 +103,18 @@ def test_demo_home_reads_2100_and_79_38(client):
     html = client.get(reverse("home")).content.decode()
     assert "2.100" in html
     assert "79,38 %" in html
+
+
+def test_indonesian_even_when_browser_asks_for_english(client, season, supervisor):
+    login(client, supervisor)
+    html = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Sasaran peserta didik" in html
+    assert "37,50 %" in html
+
+
+def test_english_when_chosen(client, season, supervisor):
+    login(client, supervisor)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = client.get(reverse("home")).content.decode()
+    assert 'lang="en"' in html
+    assert "37.50 %" in html
