@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -19,11 +22,10 @@ class Drive(models.Model):
     start_date = models.DateField(_("tanggal mulai"))
     end_date = models.DateField(_("tanggal selesai"))
     reference_date = models.DateField(
-        _("tanggal acuan umur"), help_text=_("Peserta didik berumur 16 tahun atau lebih pada tanggal ini masuk sasaran.")
+        _("tanggal acuan umur"),
+        help_text=_("Peserta didik berumur 16 tahun atau lebih pada tanggal ini masuk sasaran."),
     )
-    students_per_kit_per_day = models.PositiveSmallIntegerField(
-        _("perekaman per alat per hari"), default=60
-    )
+    students_per_kit_per_day = models.PositiveSmallIntegerField(_("perekaman per alat per hari"), default=60)
     schools = models.ManyToManyField(
         School, through="DriveSchool", related_name="drives", blank=True, verbose_name=_("sekolah peserta")
     )
@@ -90,6 +92,16 @@ class Visit(models.Model):
         settings.AUTH_USER_MODEL, through="VisitTeamMember", related_name="visits", blank=True, verbose_name=_("tim")
     )
     notes = models.TextField(_("catatan"), blank=True)
+    postponement_note = models.CharField(_("keterangan penundaan"), max_length=300, blank=True)
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name=_("pengganti kunjungan"),
+        help_text=_("Kunjungan yang ditunda dan dijadwalkan ulang dengan kunjungan ini."),
+    )
     started_at = models.DateTimeField(_("dimulai"), null=True, blank=True)
     finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
     created_by = models.ForeignKey(
@@ -103,7 +115,8 @@ class Visit(models.Model):
         verbose_name_plural = _("kunjungan")
         constraints = [
             models.CheckConstraint(
-                condition=Q(status="postponed", postponement_reason__gt="") | (~Q(status="postponed") & Q(postponement_reason="")),
+                condition=Q(status="postponed", postponement_reason__gt="")
+                | (~Q(status="postponed") & Q(postponement_reason="")),
                 name="visit_postponed_has_reason",
             ),
             models.CheckConstraint(condition=Q(kits__gte=1), name="visit_kits_positive"),
@@ -199,3 +212,121 @@ class Recording(models.Model):
 
     def __str__(self):
         return f"{self.student} — {self.get_outcome_display()}"
+
+
+class RecordingAction(models.Model):
+    """One tap (or field-sheet row) that set or undid a student's outcome at a visit. Append-only.
+
+    ``client_id`` is made by the browser (or the server for field sheets and no-JS posts) so a
+    re-sent action never counts twice; ``tapped_at`` is when the operator tapped, which decides
+    which of two actions is newer, whatever order they reach the server in.
+    """
+
+    class Kind(models.TextChoices):
+        SET = "set", _("Tandai")
+        UNDO = "undo", _("Batalkan")
+
+    class Source(models.TextChoices):
+        TAP = "tap", _("Aplikasi")
+        OFFLINE = "offline", _("Aplikasi (terkirim kemudian)")
+        FIELD_SHEET = "field_sheet", _("Lembar lapangan")
+        FORM = "form", _("Formulir")
+
+    client_id = models.UUIDField(_("id tindakan"), unique=True, default=uuid.uuid4, editable=False)
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="actions", verbose_name=_("kunjungan"))
+    student = models.ForeignKey(
+        Student, on_delete=models.PROTECT, related_name="recording_actions", verbose_name=_("peserta didik")
+    )
+    kind = models.CharField(_("jenis"), max_length=4, choices=Kind.choices, default=Kind.SET)
+    outcome = models.CharField(_("hasil"), max_length=20, choices=Recording.Outcome.choices, blank=True)
+    reason = models.CharField(_("alasan"), max_length=300, blank=True)
+    previous_outcome = models.CharField(
+        _("hasil sebelumnya"), max_length=20, choices=Recording.Outcome.choices, blank=True
+    )
+    tapped_at = models.DateTimeField(_("waktu ditandai"))
+    received_at = models.DateTimeField(_("waktu diterima"), auto_now_add=True)
+    applied = models.BooleanField(
+        _("berlaku"), default=True, help_text=_("Tidak berlaku bila sudah ada tindakan lain yang ditandai lebih baru.")
+    )
+    source = models.CharField(_("sumber"), max_length=12, choices=Source.choices, default=Source.TAP)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recording_actions",
+        verbose_name=_("petugas"),
+    )
+    field_sheet = models.ForeignKey(
+        "FieldSheetUpload",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="actions",
+        verbose_name=_("lembar lapangan"),
+    )
+
+    class Meta:
+        ordering = ["-tapped_at", "-pk"]
+        verbose_name = _("riwayat hasil")
+        verbose_name_plural = _("riwayat hasil")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="set") & ~Q(outcome="")) | (Q(kind="undo") & Q(outcome="")),
+                name="recording_action_outcome_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome="not_eligible") | Q(reason__gt=""), name="recording_action_not_eligible_reason"
+            ),
+        ]
+        indexes = [models.Index(fields=["visit", "student", "-tapped_at"], name="recaction_visit_student_tap")]
+        triggers = [
+            pgtrigger.Protect(name="recording_action_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self):
+        return f"{self.student} — {self.get_kind_display()} {self.get_outcome_display()}"
+
+
+def field_sheet_path(instance, filename: str) -> str:
+    return f"field_sheets/{instance.visit_id}/{uuid.uuid4().hex}.xlsx"
+
+
+class FieldSheetUpload(models.Model):
+    """A filled-in field sheet (XLSX) for one visit: uploaded, previewed, then committed or cancelled."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Menunggu konfirmasi")
+        COMMITTED = "committed", _("Disimpan")
+        CANCELLED = "cancelled", _("Dibatalkan")
+        FAILED = "failed", _("Gagal dibaca")
+
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="field_sheets", verbose_name=_("kunjungan"))
+    file = models.FileField(_("berkas"), upload_to=field_sheet_path, blank=True)
+    original_name = models.CharField(_("nama berkas"), max_length=255)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    error = models.CharField(_("kesalahan"), max_length=500, blank=True)
+    generated_at = models.DateTimeField(_("lembar dibuat"), null=True, blank=True)
+    rows = models.JSONField(_("baris"), default=list, blank=True)
+    rows_total = models.PositiveIntegerField(_("jumlah baris"), default=0)
+    rows_changed = models.PositiveIntegerField(_("baris berubah"), default=0)
+    rows_unchanged = models.PositiveIntegerField(_("baris tetap"), default=0)
+    rows_error = models.PositiveIntegerField(_("baris bermasalah"), default=0)
+    rows_applied = models.PositiveIntegerField(_("hasil disimpan"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("diunggah oleh")
+    )
+    uploaded_at = models.DateTimeField(_("diunggah"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("diputuskan"), null=True, blank=True)
+    file_purged_at = models.DateTimeField(_("berkas dihapus"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        verbose_name = _("unggahan lembar lapangan")
+        verbose_name_plural = _("unggahan lembar lapangan")
+
+    def __str__(self):
+        return f"{self.original_name} ({self.visit})"

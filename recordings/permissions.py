@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
 from recordings.models import Drive, Visit
 from schools.roles import Role, is_dukcapil_staff, is_supervisor, user_role
@@ -35,3 +36,39 @@ def can_manage_drive(user, drive: Drive | None = None) -> bool:
 def can_record_visit(user, visit: Visit) -> bool:
     """Start/finish a visit and record outcomes: operators, supervisors, superusers."""
     return is_dukcapil_staff(user)
+
+
+def get_visible_drive_or_404(user, **lookup) -> Drive:
+    return get_object_or_404(drives_visible_to(user), **lookup)
+
+
+def get_visible_visit_or_404(user, **lookup) -> Visit:
+    """A visit the user may see; 404 otherwise (a school admin learns nothing about other schools)."""
+    return get_object_or_404(visits_visible_to(user).select_related("drive", "school"), **lookup)
+
+
+def can_view_visit(user, visit: Visit) -> bool:
+    return visits_visible_to(user).filter(pk=visit.pk).exists()
+
+
+def can_plan_visit(user, drive: Drive | None = None) -> bool:
+    """Plan, reschedule, postpone and cancel visits: supervisors and superusers."""
+    return can_manage_drive(user, drive)
+
+
+def can_record_outcome(user, visit: Visit) -> bool:
+    """Start/finish a visit, record outcomes, use field sheets.
+
+    Supervisors and superusers for any visit; operators for visits of an active drive.
+    """
+    role = user_role(user)
+    if role in (Role.SUPERUSER, Role.SUPERVISOR):
+        return True
+    if role == Role.OPERATOR:
+        from recordings.selectors import drive_is_active
+
+        return drive_is_active(visit.drive)
+    return False
+
+
+can_use_field_sheet = can_record_outcome

@@ -1,0 +1,199 @@
+"""Forms for drives, visit planning and outcomes. Labels and messages in Bahasa Indonesia."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from recordings.fieldsheet import MAX_UPLOAD_BYTES
+from recordings.models import Drive, Recording, Visit
+from recordings.selectors import PlanningStatus, team_candidates
+from schools.models import Kecamatan, School
+
+UNDO = "undo"
+
+
+class BootstrapMixin:
+    """Give every widget Bootstrap 5's classes (no template add-on needed)."""
+
+    def style_fields(self):
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class StaffChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.username
+
+
+class SchoolChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        kecamatan = obj.desa.kecamatan.name if obj.desa_id else ""
+        return f"{obj.name} ({obj.get_level_display()}, {kecamatan})"
+
+
+class DriveForm(BootstrapMixin, forms.ModelForm):
+    """A drive and its schools. Schools can be picked one by one, by kecamatan, by level, or all."""
+
+    schools = SchoolChoiceField(
+        label=_("Sekolah peserta"),
+        queryset=School.objects.select_related("desa__kecamatan").order_by("desa__kecamatan__name", "name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    add_kecamatan = forms.ModelMultipleChoiceField(
+        label=_("Tambahkan semua sekolah di kecamatan"),
+        queryset=Kecamatan.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    add_levels = forms.MultipleChoiceField(
+        label=_("Tambahkan semua sekolah jenjang"),
+        choices=School.Level.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    all_schools = forms.BooleanField(label=_("Semua sekolah"), required=False)
+
+    class Meta:
+        model = Drive
+        fields = ["name", "start_date", "end_date", "reference_date", "students_per_kit_per_day"]
+        widgets = {"start_date": DateInput(), "end_date": DateInput(), "reference_date": DateInput()}
+        help_texts = {
+            "students_per_kit_per_day": _("Dipakai untuk memperkirakan hari kunjungan yang masih dibutuhkan."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["schools"] = list(self.instance.drive_schools.values_list("school_id", flat=True))
+        self.style_fields()
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("Tanggal selesai tidak boleh sebelum tanggal mulai."))
+        selected = School.objects.none()
+        if cleaned.get("all_schools"):
+            selected = School.objects.all()
+        else:
+            ids = {school.pk for school in cleaned.get("schools") or []}
+            kecamatan = cleaned.get("add_kecamatan")
+            levels = cleaned.get("add_levels")
+            if kecamatan:
+                ids |= set(School.objects.filter(desa__kecamatan__in=kecamatan).values_list("pk", flat=True))
+            if levels:
+                ids |= set(School.objects.filter(level__in=levels).values_list("pk", flat=True))
+            selected = School.objects.filter(pk__in=ids)
+        cleaned["selected_schools"] = list(selected.order_by("name"))
+        if not cleaned["selected_schools"]:
+            self.add_error("schools", _("Pilih minimal satu sekolah peserta."))
+        return cleaned
+
+
+class VisitPlanForm(BootstrapMixin, forms.Form):
+    school = forms.ModelChoiceField(label=_("Sekolah"), queryset=School.objects.none())
+    date = forms.DateField(label=_("Tanggal kunjungan"), widget=DateInput())
+    kits = forms.IntegerField(label=_("Jumlah alat rekam"), min_value=1, max_value=20, initial=1)
+    team = StaffChoiceField(
+        label=_("Tim (petugas)"), queryset=team_candidates(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    notes = forms.CharField(label=_("Catatan"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, drive: Drive, with_school: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = team_candidates()
+        if with_school:
+            self.fields["school"].queryset = School.objects.filter(drive_links__drive=drive).order_by("name")
+        else:
+            del self.fields["school"]
+        self.style_fields()
+
+
+class VisitPostponeForm(BootstrapMixin, forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Alasan ditunda"), choices=Visit.PostponementReason.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(label=_("Keterangan"), required=False, max_length=300)
+    new_date = forms.DateField(
+        label=_("Tanggal baru (boleh dikosongkan)"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Bila diisi, kunjungan pengganti langsung dijadwalkan dengan tim dan alat yang sama."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_fields()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reason") == Visit.PostponementReason.OTHER and not (cleaned.get("note") or "").strip():
+            self.add_error("note", _("Tuliskan keterangan untuk alasan 'Lainnya'."))
+        return cleaned
+
+
+class OutcomeForm(forms.Form):
+    """One tap. ``client_id``, ``tapped_at`` and ``sent_at`` come from the page's script."""
+
+    student = forms.IntegerField(min_value=1)
+    outcome = forms.ChoiceField(choices=[*Recording.Outcome.choices, (UNDO, _("Batalkan hasil"))])
+    reason = forms.CharField(required=False, max_length=300)
+    client_id = forms.UUIDField(required=False)
+    tapped_at = forms.IntegerField(required=False, min_value=0)
+    sent_at = forms.IntegerField(required=False, min_value=0)
+
+
+class FieldSheetUploadForm(BootstrapMixin, forms.Form):
+    file = forms.FileField(
+        label=_("Lembar lapangan (.xlsx)"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_fields()
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("Berkas terlalu besar (maksimal 5 MB)."))
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("Unggah berkas .xlsx (lembar lapangan yang diunduh dari halaman ini)."))
+        return upload
+
+
+class PlanningFilterForm(BootstrapMixin, forms.Form):
+    kecamatan = forms.ModelChoiceField(
+        label=_("Kecamatan"), queryset=Kecamatan.objects.order_by("name"), required=False, empty_label=_("Semua")
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    kits = forms.IntegerField(
+        label=_("Alat per kunjungan (perkiraan)"),
+        min_value=1,
+        max_value=20,
+        required=False,
+        help_text=_("Dipakai untuk sekolah yang belum punya jadwal."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("Semua")), *PlanningStatus.CHOICES]
+        self.style_fields()

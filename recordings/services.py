@@ -1,0 +1,657 @@
+"""Writes about drives, visits and outcomes. Every function runs in one transaction.
+
+Races are settled in the database: state changes lock the row they change
+(``select_for_update``); outcome actions lock the student's row, so two operators tapping the
+same student are served one after the other, and the unique constraints on
+``Recording(visit, student)`` and ``RecordingAction.client_id`` back that up.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from recordings.fieldsheet import FieldSheetUnreadable, read_field_sheet
+from recordings.models import (
+    Drive,
+    DriveSchool,
+    FieldSheetUpload,
+    Recording,
+    RecordingAction,
+    Visit,
+    VisitTeamMember,
+)
+from recordings.selectors import drive_candidates, eligibility_cutoff
+from schools.models import School, Student
+
+# A phone clock may run ahead; a tap is never later than the moment the server receives it.
+CLOCK_TOLERANCE = datetime.timedelta(seconds=5)
+MAX_REASON_LENGTH = 300
+
+
+# --- Drives -------------------------------------------------------------------------------
+
+
+def _check_drive_dates(*, start_date, end_date) -> None:
+    if end_date < start_date:
+        raise ValidationError(_("Tanggal selesai tidak boleh sebelum tanggal mulai."), code="dates")
+
+
+@transaction.atomic
+def drive_create(
+    *,
+    name: str,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    reference_date: datetime.date,
+    students_per_kit_per_day: int = 60,
+    schools: Iterable[School],
+    by,
+) -> Drive:
+    """Create a drive with its participating schools."""
+    _check_drive_dates(start_date=start_date, end_date=end_date)
+    drive = Drive.objects.create(
+        name=name.strip(),
+        start_date=start_date,
+        end_date=end_date,
+        reference_date=reference_date,
+        students_per_kit_per_day=students_per_kit_per_day,
+    )
+    DriveSchool.objects.bulk_create([DriveSchool(drive=drive, school=school) for school in schools])
+    return drive
+
+
+@transaction.atomic
+def drive_update(
+    *,
+    drive: Drive,
+    name: str,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    reference_date: datetime.date,
+    students_per_kit_per_day: int,
+    schools: Iterable[School],
+    by,
+) -> Drive:
+    """Change a drive. A school that already has visits in the drive cannot be taken out."""
+    _check_drive_dates(start_date=start_date, end_date=end_date)
+    drive = Drive.objects.select_for_update().get(pk=drive.pk)
+    wanted = {school.pk for school in schools}
+    current = set(drive.drive_schools.values_list("school_id", flat=True))
+    leaving = current - wanted
+    if leaving:
+        with_visits = School.objects.filter(pk__in=leaving, visits__drive=drive).distinct().order_by("name")
+        names = [school.name for school in with_visits]
+        if names:
+            raise ValidationError(
+                _("Sekolah ini sudah punya kunjungan dalam kegiatan ini dan tidak bisa dikeluarkan: %(names)s.")
+                % {"names": ", ".join(names)},
+                code="school_has_visits",
+            )
+        DriveSchool.objects.filter(drive=drive, school_id__in=leaving).delete()
+    DriveSchool.objects.bulk_create([DriveSchool(drive=drive, school_id=pk) for pk in wanted - current])
+    drive.name = name.strip()
+    drive.start_date = start_date
+    drive.end_date = end_date
+    drive.reference_date = reference_date
+    drive.students_per_kit_per_day = students_per_kit_per_day
+    drive.save()
+    return drive
+
+
+# --- Visits -------------------------------------------------------------------------------
+
+
+def _check_visit_plan(*, drive: Drive, school: School, date: datetime.date, kits: int, exclude: Visit | None = None):
+    if not DriveSchool.objects.filter(drive=drive, school=school).exists():
+        raise ValidationError(_("Sekolah ini bukan peserta kegiatan %(drive)s.") % {"drive": drive.name}, code="school")
+    if not drive.start_date <= date <= drive.end_date:
+        raise ValidationError(
+            _("Tanggal kunjungan harus di antara %(start)s dan %(end)s.")
+            % {"start": drive.start_date.strftime("%d-%m-%Y"), "end": drive.end_date.strftime("%d-%m-%Y")},
+            code="date",
+        )
+    if kits < 1:
+        raise ValidationError(_("Jumlah alat rekam minimal 1."), code="kits")
+    same_day = Visit.objects.filter(
+        drive=drive, school=school, date=date, status__in=[Visit.Status.PLANNED, Visit.Status.IN_PROGRESS]
+    )
+    if exclude is not None:
+        same_day = same_day.exclude(pk=exclude.pk)
+    if same_day.exists():
+        raise ValidationError(_("Sekolah ini sudah punya kunjungan pada tanggal itu."), code="same_day")
+
+
+def _set_team(visit: Visit, team: Iterable) -> None:
+    wanted = {user.pk for user in team}
+    VisitTeamMember.objects.filter(visit=visit).exclude(user_id__in=wanted).delete()
+    existing = set(VisitTeamMember.objects.filter(visit=visit).values_list("user_id", flat=True))
+    VisitTeamMember.objects.bulk_create([VisitTeamMember(visit=visit, user_id=pk) for pk in wanted - existing])
+
+
+def _locked_visit(visit: Visit) -> Visit:
+    return Visit.objects.select_for_update().select_related("drive", "school").get(pk=visit.pk)
+
+
+def _require_status(visit: Visit, *allowed: str, message: str) -> None:
+    if visit.status not in allowed:
+        raise ValidationError(message, code="status")
+
+
+@transaction.atomic
+def visit_schedule(
+    *,
+    drive: Drive,
+    school: School,
+    date: datetime.date,
+    kits: int = 1,
+    team: Iterable = (),
+    notes: str = "",
+    by,
+    replaces: Visit | None = None,
+) -> Visit:
+    """Plan a visit of a recording team to a school."""
+    _check_visit_plan(drive=drive, school=school, date=date, kits=kits)
+    visit = Visit.objects.create(
+        drive=drive,
+        school=school,
+        date=date,
+        kits=kits,
+        notes=notes.strip(),
+        created_by=by,
+        replaces=replaces,
+        status=Visit.Status.PLANNED,
+    )
+    _set_team(visit, team)
+    return visit
+
+
+@transaction.atomic
+def visit_reschedule(
+    *, visit: Visit, date: datetime.date, kits: int, team: Iterable = (), notes: str = "", by
+) -> Visit:
+    """Change a planned visit's date, team, kits or notes."""
+    visit = _locked_visit(visit)
+    _require_status(
+        visit, Visit.Status.PLANNED, message=_("Hanya kunjungan yang masih direncanakan yang bisa dijadwalkan ulang.")
+    )
+    _check_visit_plan(drive=visit.drive, school=visit.school, date=date, kits=kits, exclude=visit)
+    visit.date = date
+    visit.kits = kits
+    visit.notes = notes.strip()
+    visit.save(update_fields=["date", "kits", "notes"])
+    _set_team(visit, team)
+    return visit
+
+
+@transaction.atomic
+def visit_postpone(
+    *, visit: Visit, reason: str, note: str = "", new_date: datetime.date | None = None, by
+) -> tuple[Visit, Visit | None]:
+    """Postpone a planned visit with a reason; optionally plan its replacement at once.
+
+    The postponed visit stays in the history; until a new visit is planned the school shows
+    as needing a new date.
+    """
+    if reason not in Visit.PostponementReason.values:
+        raise ValidationError(_("Pilih alasan penundaan."), code="reason")
+    if reason == Visit.PostponementReason.OTHER and not note.strip():
+        raise ValidationError(_("Tuliskan keterangan untuk alasan 'Lainnya'."), code="note")
+    visit = _locked_visit(visit)
+    _require_status(
+        visit, Visit.Status.PLANNED, message=_("Hanya kunjungan yang masih direncanakan yang bisa ditunda.")
+    )
+    visit.status = Visit.Status.POSTPONED
+    visit.postponement_reason = reason
+    visit.postponement_note = note.strip()[:300]
+    visit.save(update_fields=["status", "postponement_reason", "postponement_note"])
+    replacement = None
+    if new_date is not None:
+        replacement = visit_schedule(
+            drive=visit.drive,
+            school=visit.school,
+            date=new_date,
+            kits=visit.kits,
+            team=list(visit.team.all()),
+            notes=visit.notes,
+            by=by,
+            replaces=visit,
+        )
+    return visit, replacement
+
+
+@transaction.atomic
+def visit_cancel(*, visit: Visit, by) -> Visit:
+    """Cancel a planned visit (it stays in the history)."""
+    visit = _locked_visit(visit)
+    _require_status(
+        visit, Visit.Status.PLANNED, message=_("Hanya kunjungan yang masih direncanakan yang bisa dibatalkan.")
+    )
+    visit.status = Visit.Status.CANCELLED
+    visit.save(update_fields=["status"])
+    return visit
+
+
+@transaction.atomic
+def visit_start(*, visit: Visit, by, now: datetime.datetime | None = None) -> Visit:
+    """Start a planned visit on (or after) its day: outcomes can be recorded from now on."""
+    now = now or timezone.now()
+    visit = _locked_visit(visit)
+    _require_status(
+        visit, Visit.Status.PLANNED, message=_("Kunjungan ini tidak bisa dimulai (statusnya bukan direncanakan).")
+    )
+    if visit.date > timezone.localdate(now):
+        raise ValidationError(
+            _("Kunjungan ini dijadwalkan %(date)s; jadwalkan ulang dulu bila tim datang lebih awal.")
+            % {"date": visit.date.strftime("%d-%m-%Y")},
+            code="future",
+        )
+    visit.status = Visit.Status.IN_PROGRESS
+    visit.started_at = now
+    visit.save(update_fields=["status", "started_at"])
+    return visit
+
+
+@transaction.atomic
+def visit_finish(*, visit: Visit, by, now: datetime.datetime | None = None) -> Visit:
+    """Finish a visit in progress. Taps made before this moment may still arrive from offline phones."""
+    visit = _locked_visit(visit)
+    _require_status(
+        visit, Visit.Status.IN_PROGRESS, message=_("Hanya kunjungan yang sedang berlangsung yang bisa diselesaikan.")
+    )
+    visit.status = Visit.Status.DONE
+    visit.finished_at = now or timezone.now()
+    visit.save(update_fields=["status", "finished_at"])
+    return visit
+
+
+# --- Outcomes -----------------------------------------------------------------------------
+
+
+class ActionStatus:
+    APPLIED = "applied"  # the action is now the student's current outcome at the visit
+    SUPERSEDED = "superseded"  # kept in history; a change tapped later already stands
+    DUPLICATE = "duplicate"  # this client id was received before: nothing changed
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    action: RecordingAction
+    status: str
+    recording: Recording | None  # the current outcome at the visit after this call
+
+
+def tap_time_from_client(
+    *, tapped_ms: int | None, sent_ms: int | None, now: datetime.datetime | None = None
+) -> datetime.datetime:
+    """Turn a browser's tap time into server time.
+
+    The browser sends when it tapped and when it sent, both by its own clock; the elapsed time
+    between them is right even when the phone's clock is wrong, so the tap happened that long
+    before the server received it.
+    """
+    now = now or timezone.now()
+    if tapped_ms is None:
+        return now
+    if sent_ms is None:
+        return min(datetime.datetime.fromtimestamp(tapped_ms / 1000, tz=datetime.UTC), now)
+    age_ms = max(0, sent_ms - tapped_ms)
+    return now - datetime.timedelta(milliseconds=age_ms)
+
+
+def _check_can_take_outcome(visit: Visit, tapped_at: datetime.datetime, source: str) -> None:
+    if visit.status == Visit.Status.IN_PROGRESS:
+        return
+    if visit.status == Visit.Status.DONE:
+        if source == RecordingAction.Source.FIELD_SHEET:
+            return
+        if visit.finished_at and tapped_at <= visit.finished_at:
+            return  # tapped while the visit ran; the phone was offline until now
+    raise ValidationError(
+        _("Hasil hanya bisa dicatat pada kunjungan yang sedang berlangsung (status: %(status)s).")
+        % {"status": visit.get_status_display()},
+        code="visit_not_in_progress",
+    )
+
+
+def _check_student(visit: Visit, student: Student) -> None:
+    if student.school_id != visit.school_id or not student.is_active:
+        raise ValidationError(_("Peserta didik ini tidak ada di daftar sekolah yang dikunjungi."), code="student")
+    if student.birth_date > eligibility_cutoff(visit.drive.reference_date):
+        raise ValidationError(
+            _("Peserta didik ini belum 16 tahun pada tanggal acuan dan bukan sasaran kegiatan."), code="too_young"
+        )
+
+
+def recording_apply(
+    *,
+    visit: Visit,
+    student: Student,
+    outcome: str | None,
+    reason: str = "",
+    by,
+    tapped_at: datetime.datetime | None = None,
+    client_id: uuid.UUID | str | None = None,
+    source: str = RecordingAction.Source.TAP,
+    field_sheet=None,
+    now: datetime.datetime | None = None,
+) -> ActionResult:
+    """Set (``outcome``) or undo (``outcome=None``) a student's outcome at a visit.
+
+    Every call is kept as a ``RecordingAction``. The current outcome (``Recording``) follows the
+    action with the latest tap time: an older action arriving late (offline phone) is kept in
+    the history but changes nothing. Sending the same ``client_id`` twice changes nothing.
+    """
+    now = now or timezone.now()
+    tapped_at = min(tapped_at or now, now + CLOCK_TOLERANCE)
+    client_id = uuid.UUID(str(client_id)) if client_id else uuid.uuid4()
+    reason = (reason or "").strip()[:MAX_REASON_LENGTH]
+    if outcome is not None and outcome not in Recording.Outcome.values:
+        raise ValidationError(_("Hasil tidak dikenal."), code="outcome")
+    if outcome == Recording.Outcome.NOT_ELIGIBLE and not reason:
+        raise ValidationError(_("Tuliskan alasan peserta didik tidak memenuhi syarat."), code="reason")
+    try:
+        return _recording_apply(
+            visit=visit,
+            student=student,
+            outcome=outcome,
+            reason=reason,
+            by=by,
+            tapped_at=tapped_at,
+            client_id=client_id,
+            source=source,
+            field_sheet=field_sheet,
+        )
+    except IntegrityError:
+        # Only a racing insert of the same client id gets here (the student lock orders the rest).
+        existing = RecordingAction.objects.filter(client_id=client_id).first()
+        if existing is None:
+            raise
+        return _duplicate(existing, visit=visit, student=student)
+
+
+def _duplicate(existing: RecordingAction, *, visit: Visit, student: Student) -> ActionResult:
+    if existing.visit_id != visit.pk or existing.student_id != student.pk:
+        raise ValidationError(_("Id tindakan ini sudah dipakai untuk peserta didik lain."), code="client_id")
+    current = Recording.objects.filter(visit=visit, student=student).first()
+    return ActionResult(action=existing, status=ActionStatus.DUPLICATE, recording=current)
+
+
+@transaction.atomic
+def _recording_apply(*, visit, student, outcome, reason, by, tapped_at, client_id, source, field_sheet) -> ActionResult:
+    # One lock per student orders every action on them, whether or not a Recording row exists yet.
+    # FOR NO KEY UPDATE does not block inserts that merely reference the student.
+    locked = list(Student.objects.select_for_update(no_key=True).filter(pk=student.pk).values_list("pk", flat=True))
+    if not locked:
+        raise ValidationError(_("Peserta didik tidak ditemukan."), code="student")
+    existing = RecordingAction.objects.filter(client_id=client_id).first()
+    if existing is not None:
+        return _duplicate(existing, visit=visit, student=student)
+    fresh = (
+        Visit.objects.select_related("drive")
+        .only("status", "finished_at", "school_id", "drive__reference_date")
+        .get(pk=visit.pk)
+    )
+    _check_can_take_outcome(fresh, tapped_at, source)
+    _check_student(fresh, student)
+
+    current = Recording.objects.filter(visit=visit, student=student).first()
+    if current is not None:
+        latest = current.recorded_at
+    else:
+        latest = RecordingAction.objects.filter(visit=visit, student=student, applied=True).aggregate(
+            t=Max("tapped_at")
+        )["t"]
+    applied = latest is None or tapped_at >= latest
+    previous = current.outcome if current else ""
+    if applied:
+        if outcome is None:
+            if current is not None:
+                current.delete()
+                current = None
+        elif current is None:
+            current = Recording.objects.create(
+                visit=visit, student=student, outcome=outcome, reason=reason, recorded_at=tapped_at, recorded_by=by
+            )
+        else:
+            current.outcome = outcome
+            current.reason = reason
+            current.recorded_at = tapped_at
+            current.recorded_by = by
+            current.save(update_fields=["outcome", "reason", "recorded_at", "recorded_by"])
+    action = RecordingAction.objects.create(
+        client_id=client_id,
+        visit=visit,
+        student=student,
+        kind=RecordingAction.Kind.UNDO if outcome is None else RecordingAction.Kind.SET,
+        outcome=outcome or "",
+        reason=reason if outcome else "",
+        previous_outcome=previous,
+        tapped_at=tapped_at,
+        applied=applied,
+        source=source,
+        by=by,
+        field_sheet=field_sheet,
+    )
+    return ActionResult(
+        action=action, status=ActionStatus.APPLIED if applied else ActionStatus.SUPERSEDED, recording=current
+    )
+
+
+# --- Field sheets -------------------------------------------------------------------------
+
+FIELD_SHEET_NAMESPACE = uuid.UUID("6f1c2f0e-3b8e-4a57-9d1e-2f5d3c0b7a10")
+FIELD_SHEET_RETENTION_DAYS = 30
+
+
+class RowChange:
+    SET = "set"
+    UNDO = "undo"
+    NONE = "none"
+
+
+def _field_sheet_judge(*, visit: Visit, rows: list[dict], generated_at: datetime.datetime) -> list[dict]:
+    """Judge every sheet row against the database (three queries, whatever the number of rows)."""
+    labels = dict(Recording.Outcome.choices)
+    roster = {
+        s.pk: s
+        for s in drive_candidates(visit.drive).filter(school_id=visit.school_id).only("pk", "name", "class_name")
+    }
+    current = {r.student_id: r for r in Recording.objects.filter(visit=visit).select_related("recorded_by")}
+    last_change = dict(
+        RecordingAction.objects.filter(visit=visit, applied=True)
+        .order_by()
+        .values("student_id")
+        .annotate(t=Max("tapped_at"))
+        .values_list("student_id", "t")
+    )
+    lines_by_id: dict[str, list[int]] = {}
+    for row in rows:
+        if row.get("row_id"):
+            lines_by_id.setdefault(row["row_id"], []).append(row["line"])
+
+    judged = []
+    for row in rows:
+        errors = list(row.get("errors") or [])
+        student_id = row.get("student_id")
+        student = roster.get(student_id) if student_id else None
+        outcome = row.get("outcome")
+        reason = (row.get("reason") or "").strip()
+        others = [line for line in lines_by_id.get(row.get("row_id"), []) if line != row["line"]]
+        if others:
+            errors.append(_("ID baris ganda (juga di baris %(lines)s).") % {"lines": ", ".join(map(str, others))})
+        if student_id and student is None:
+            errors.append(_("Peserta didik dengan ID baris ini tidak ada di daftar kunjungan ini."))
+        if outcome == Recording.Outcome.NOT_ELIGIBLE and not reason:
+            errors.append(_("Tuliskan alasan pada kolom Alasan untuk hasil 'Tidak memenuhi syarat'."))
+        now_rec = current.get(student_id)
+        now_outcome = now_rec.outcome if now_rec else ""
+        now_reason = now_rec.reason if now_rec else ""
+        changed_at = max(
+            [t for t in (last_change.get(student_id), now_rec.recorded_at if now_rec else None) if t], default=None
+        )
+        changed_after_sheet = changed_at is not None and changed_at > generated_at
+        change = RowChange.NONE
+        note = ""
+        if outcome is not None and student is not None:
+            if outcome == now_outcome and (not outcome or reason == now_reason):
+                change = RowChange.NONE
+            elif not outcome:
+                if changed_after_sheet:
+                    note = str(_("Dikosongkan di lembar, tetapi diisi di aplikasi setelah lembar diunduh: tetap."))
+                else:
+                    change = RowChange.UNDO
+            elif changed_after_sheet:
+                who = now_rec.recorded_by.get_full_name() if now_rec and now_rec.recorded_by else ""
+                errors.append(
+                    _(
+                        "Hasil peserta didik ini diubah di aplikasi (%(current)s%(who)s) setelah lembar ini diunduh. "
+                        "Baris dilewati; ubah di halaman kunjungan bila perlu."
+                    )
+                    % {
+                        "current": labels.get(now_outcome, _("dibatalkan")),
+                        "who": f", {who}" if who else "",
+                    }
+                )
+            else:
+                change = RowChange.SET
+        if errors:
+            change = RowChange.NONE
+        judged.append(
+            {
+                "line": row["line"],
+                "row_id": row.get("row_id", ""),
+                "student_id": student_id if student is not None else None,
+                "name": student.name if student else row.get("name", ""),
+                "class_name": student.class_name if student else row.get("class_name", ""),
+                "outcome": outcome,
+                "outcome_label": str(labels.get(outcome, row.get("outcome_text", ""))) if outcome else "",
+                "reason": reason,
+                "current": now_outcome,
+                "current_label": str(labels.get(now_outcome, "")),
+                "change": change,
+                "errors": [str(e) for e in errors],
+                "note": note,
+            }
+        )
+    return judged
+
+
+def _count_rows(upload, judged: list[dict]) -> None:
+    upload.rows = judged
+    upload.rows_total = len(judged)
+    upload.rows_error = sum(1 for r in judged if r["errors"])
+    upload.rows_changed = sum(1 for r in judged if r["change"] != RowChange.NONE)
+    upload.rows_unchanged = upload.rows_total - upload.rows_error - upload.rows_changed
+
+
+def _check_field_sheet_visit(visit: Visit) -> None:
+    if visit.status not in Visit.VISITED_STATUSES:
+        raise ValidationError(
+            _("Lembar lapangan hanya bisa diunggah untuk kunjungan yang sedang berlangsung atau selesai."),
+            code="visit_not_started",
+        )
+
+
+def field_sheet_preview(*, visit: Visit, uploaded_file, by):
+    """Read an uploaded field sheet and judge every row; nothing is recorded until it is confirmed.
+
+    A file that cannot be used is kept as a failed upload with one message.
+    """
+    _check_field_sheet_visit(visit)
+    data = uploaded_file.read()
+    name = (getattr(uploaded_file, "name", "") or "lembar.xlsx")[-255:]
+    upload = FieldSheetUpload(visit=visit, original_name=name, uploaded_by=by)
+    try:
+        parsed = read_field_sheet(data, visit=visit)
+    except FieldSheetUnreadable as exc:
+        upload.status = FieldSheetUpload.Status.FAILED
+        upload.error = str(exc)[:500]
+    else:
+        upload.status = FieldSheetUpload.Status.PREVIEWED
+        upload.generated_at = parsed.generated_at
+        _count_rows(
+            upload,
+            _field_sheet_judge(visit=visit, rows=[r.as_dict() for r in parsed.rows], generated_at=parsed.generated_at),
+        )
+    with transaction.atomic():
+        upload.file.save(name, ContentFile(data), save=False)
+        upload.save()
+    return upload
+
+
+@transaction.atomic
+def field_sheet_commit(*, upload, by, now: datetime.datetime | None = None):
+    """Record the outcomes of a previewed field sheet. Rows are judged again first, so a change
+    made in the app since the preview is never overwritten. Only a previewed upload, once."""
+    now = now or timezone.now()
+    upload = FieldSheetUpload.objects.select_for_update().select_related("visit__drive").get(pk=upload.pk)
+    if upload.status != FieldSheetUpload.Status.PREVIEWED:
+        raise ValidationError(
+            _("Unggahan ini sudah %(status)s.") % {"status": upload.get_status_display().lower()}, code="status"
+        )
+    visit = upload.visit
+    _check_field_sheet_visit(visit)
+    judged = _field_sheet_judge(visit=visit, rows=upload.rows, generated_at=upload.generated_at)
+    to_apply = sorted((r for r in judged if r["change"] != RowChange.NONE), key=lambda r: r["student_id"])
+    students = Student.objects.in_bulk([r["student_id"] for r in to_apply])
+    applied = 0
+    for row in to_apply:
+        result = recording_apply(
+            visit=visit,
+            student=students[row["student_id"]],
+            outcome=row["outcome"] if row["change"] == RowChange.SET else None,
+            reason=row["reason"],
+            by=by,
+            tapped_at=now,
+            client_id=uuid.uuid5(FIELD_SHEET_NAMESPACE, f"{upload.pk}:{row['student_id']}"),
+            source=RecordingAction.Source.FIELD_SHEET,
+            field_sheet=upload,
+            now=now,
+        )
+        applied += result.status == ActionStatus.APPLIED
+    _count_rows(upload, judged)
+    upload.rows_applied = applied
+    upload.status = FieldSheetUpload.Status.COMMITTED
+    upload.decided_by = by
+    upload.decided_at = now
+    upload.save()
+    return upload
+
+
+@transaction.atomic
+def field_sheet_cancel(*, upload, by):
+    """Drop a previewed field sheet without recording anything."""
+    upload = FieldSheetUpload.objects.select_for_update().get(pk=upload.pk)
+    if upload.status != FieldSheetUpload.Status.PREVIEWED:
+        raise ValidationError(
+            _("Unggahan ini sudah %(status)s.") % {"status": upload.get_status_display().lower()}, code="status"
+        )
+    upload.status = FieldSheetUpload.Status.CANCELLED
+    upload.decided_by = by
+    upload.decided_at = timezone.now()
+    upload.save(update_fields=["status", "decided_by", "decided_at"])
+    return upload
+
+
+def field_sheet_purge_files(*, now: datetime.datetime | None = None, days: int = FIELD_SHEET_RETENTION_DAYS) -> int:
+    """Delete stored field-sheet files older than ``days``; the upload records (who, when, counts) stay."""
+    now = now or timezone.now()
+    old = FieldSheetUpload.objects.filter(uploaded_at__lt=now - datetime.timedelta(days=days)).exclude(file="")
+    purged = 0
+    for upload in old:
+        upload.file.delete(save=False)
+        upload.file = ""
+        upload.file_purged_at = now
+        upload.save(update_fields=["file", "file_purged_at"])
+        purged += 1
+    return purged
