@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -182,6 +183,13 @@ class Student(models.Model):
     class_name = models.CharField(_("rombel"), max_length=50, blank=True)
     is_active = models.BooleanField(_("aktif"), default=True)
     left_on = models.DateField(_("tanggal keluar"), null=True, blank=True)
+    data_warnings = ArrayField(
+        models.CharField(max_length=40),
+        verbose_name=_("perlu diperiksa"),
+        default=list,
+        blank=True,
+        help_text=_("Kode peringatan dari unggahan daftar terakhir (mis. NIK kosong)."),
+    )
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     updated_at = models.DateTimeField(_("diubah"), auto_now=True)
 
@@ -225,3 +233,232 @@ class Student(models.Model):
     def age_on(self, on: datetime.date) -> int:
         """Return the student's age on a date (never stored)."""
         return age_on(self.birth_date, on)
+
+
+def student_list_upload_path(instance, filename: str) -> str:
+    """Store uploaded lists under a random name per school (the original name is kept in the record)."""
+    import uuid
+    from pathlib import PurePath
+
+    suffix = PurePath(filename).suffix.lower()[:8]
+    return f"student_lists/{instance.school.npsn}/{uuid.uuid4().hex}{suffix}"
+
+
+class StudentListUpload(models.Model):
+    """One upload of a school's student list: who, when, which school, counts and outcome.
+
+    Life cycle: uploaded → previewed → committed | cancelled; unreadable → failed. The stored
+    file is deleted after 30 days (``purge_uploads``); the record stays.
+    """
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Diunggah")
+        PREVIEWED = "previewed", _("Menunggu konfirmasi")
+        COMMITTED = "committed", _("Disimpan")
+        CANCELLED = "cancelled", _("Dibatalkan")
+        FAILED = "failed", _("Gagal dibaca")
+
+    class Source(models.TextChoices):
+        WEB = "web", _("Aplikasi web")
+        CLI = "cli", _("Baris perintah")
+
+    class FileFormat(models.TextChoices):
+        DAPODIK = "dapodik", _("Dapodik (XLSX)")
+        XLSX = "xlsx", _("Templat / XLSX")
+        CSV = "csv", "CSV"
+
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="student_list_uploads", verbose_name=_("sekolah")
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="student_list_uploads",
+        verbose_name=_("diunggah oleh"),
+    )
+    source = models.CharField(_("sumber"), max_length=3, choices=Source.choices, default=Source.WEB)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    whole_list = models.BooleanField(
+        _("daftar lengkap"),
+        default=True,
+        help_text=_("Berkas berisi semua peserta didik aktif; yang tidak ada diusulkan keluar."),
+    )
+    file = models.FileField(_("berkas"), upload_to=student_list_upload_path, max_length=200, blank=True)
+    original_name = models.CharField(_("nama berkas"), max_length=255)
+    file_size = models.PositiveBigIntegerField(_("ukuran berkas (bita)"), default=0)
+    file_format = models.CharField(_("format"), max_length=8, choices=FileFormat.choices, blank=True)
+    file_purged_at = models.DateTimeField(_("berkas dihapus"), null=True, blank=True)
+    created_at = models.DateTimeField(_("diunggah"), auto_now_add=True)
+    previewed_at = models.DateTimeField(_("diperiksa"), null=True, blank=True)
+    committed_at = models.DateTimeField(_("disimpan"), null=True, blank=True)
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("disimpan oleh"),
+    )
+    cancelled_at = models.DateTimeField(_("dibatalkan"), null=True, blank=True)
+    failure_code = models.CharField(_("kode kegagalan"), max_length=40, blank=True)
+    failure_message = models.TextField(_("pesan kegagalan"), blank=True)
+    reference_date = models.DateField(_("tanggal acuan umur"), null=True, blank=True)
+    rows = models.PositiveIntegerField(_("baris data"), default=0)
+    new_count = models.PositiveIntegerField(_("baru"), default=0)
+    updated_count = models.PositiveIntegerField(_("diubah"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("tetap"), default=0)
+    not_imported_count = models.PositiveIntegerField(_("tidak diimpor"), default=0)
+    conflict_count = models.PositiveIntegerField(_("konflik"), default=0)
+    warning_count = models.PositiveIntegerField(_("baris dengan peringatan"), default=0)
+    not_yet_eligible_count = models.PositiveIntegerField(_("belum cukup umur"), default=0)
+    left_count = models.PositiveIntegerField(_("diusulkan keluar"), default=0)
+    problems = models.JSONField(_("masalah"), default=list, blank=True)
+    left_student_ids = models.JSONField(default=list, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("unggahan daftar peserta didik")
+        verbose_name_plural = _("unggahan daftar peserta didik")
+        indexes = [models.Index(fields=["school", "-created_at"], name="upload_school_created")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["uploaded", "previewed", "committed", "cancelled", "failed"]),
+                name="upload_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="committed") | Q(committed_at__isnull=False), name="upload_committed_has_time"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.school})"
+
+    @property
+    def is_open(self) -> bool:
+        """True while the upload waits for the user's decision."""
+        return self.status == self.Status.PREVIEWED
+
+    @property
+    def has_file(self) -> bool:
+        return bool(self.file) and self.file_purged_at is None
+
+
+@track()
+class NikConflict(models.Model):
+    """A row whose NIK belongs to an active student of another school; Dukcapil decides."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Menunggu keputusan")
+        MOVED = "moved", _("Dipindahkan ke sekolah ini")
+        REJECTED = "rejected", _("Ditolak")
+
+    upload = models.ForeignKey(
+        StudentListUpload, on_delete=models.PROTECT, related_name="nik_conflicts", verbose_name=_("unggahan")
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="incoming_nik_conflicts", verbose_name=_("sekolah pengunggah")
+    )
+    existing_student = models.ForeignKey(
+        Student, on_delete=models.PROTECT, related_name="nik_conflicts", verbose_name=_("peserta didik terdaftar")
+    )
+    nik = models.CharField("NIK", max_length=16)
+    row_number = models.PositiveIntegerField(_("baris"))
+    data = models.JSONField(_("data baris"), default=dict)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("diputuskan"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    student = models.ForeignKey(
+        Student,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("peserta didik di sekolah ini"),
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("konflik NIK")
+        verbose_name_plural = _("konflik NIK")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "nik"], condition=Q(status="pending"), name="nik_conflict_one_pending_per_school"
+            ),
+            models.CheckConstraint(condition=Q(nik__regex=NIK_PATTERN), name="nik_conflict_nik_format"),
+            models.CheckConstraint(
+                condition=Q(status="pending", resolved_at__isnull=True)
+                | (~Q(status="pending") & Q(resolved_at__isnull=False)),
+                name="nik_conflict_resolved_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{mask_number(self.nik)} → {self.school}"
+
+    @property
+    def nik_masked(self) -> str:
+        return mask_number(self.nik)
+
+
+@track()
+class LeftProposal(models.Model):
+    """An active student missing from a whole-list upload: proposed as left until a supervisor decides."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Menunggu konfirmasi")
+        CONFIRMED = "confirmed", _("Dikonfirmasi keluar")
+        DISMISSED = "dismissed", _("Tidak jadi")
+
+    upload = models.ForeignKey(
+        StudentListUpload, on_delete=models.PROTECT, related_name="left_proposals", verbose_name=_("unggahan")
+    )
+    student = models.ForeignKey(
+        Student, on_delete=models.PROTECT, related_name="left_proposals", verbose_name=_("peserta didik")
+    )
+    status = models.CharField(_("status"), max_length=9, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("diputuskan"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("usulan keluar")
+        verbose_name_plural = _("usulan keluar")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student"], condition=Q(status="pending"), name="left_proposal_one_pending_per_student"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.student} ({self.get_status_display()})"
+
+
+class AccountProfile(models.Model):
+    """Account set-up data of a user created from the app (school admins)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_profile")
+    phone = models.CharField(_("telepon"), max_length=30, blank=True)
+    must_change_password = models.BooleanField(_("wajib ganti kata sandi"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    password_changed_at = models.DateTimeField(_("kata sandi diganti"), null=True, blank=True)
+    deactivated_at = models.DateTimeField(_("dinonaktifkan"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("profil akun")
+        verbose_name_plural = _("profil akun")
+
+    def __str__(self):
+        return str(self.user)

@@ -1,0 +1,370 @@
+"""Read an uploaded file into data rows, each with the spreadsheet row number the user sees.
+
+Accepted: the Dapodik "Daftar Peserta Didik" XLSX as downloaded, the app's own template (XLSX or
+CSV), and CSV saved by Excel (comma or semicolon, UTF-8 with or without BOM, or Windows-1252).
+Everything else raises ``UnreadableFile`` with one message for the user.
+
+XLSX is read with python-calamine (fast). Calamine returns numbers as 64-bit floats, which are
+exact for integers below 2**53 (every NIK starting with 1-8); for larger numeric cells in the
+number columns the digits are taken from the sheet's XML text instead, so a 16-digit number is
+never rounded by the reader.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from xml.etree import ElementTree
+
+from django.utils.translation import gettext as _
+
+from schools.importing.columns import COLUMN_BY_FIELD, fold_header, is_header, match_header
+
+# Limits (the web form and the command line pass their own row limit).
+WEB_MAX_ROWS = 20_000
+WEB_MAX_BYTES = 15 * 1024 * 1024
+CLI_MAX_BYTES = 500 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024  # whole XLSX unpacked
+MAX_COMPRESSION_RATIO = 200  # a sheet's XML compresses ~10-40 times; a zip bomb far more
+MAX_ZIP_ENTRIES = 2_000
+HEADER_SEARCH_ROWS = 30
+EXACT_FLOAT_LIMIT = 2**53
+NUMBER_FIELDS = ("nik", "kk", "nisn")
+SUB_HEADER_WORDS = {"nama", "nik", "tahun lahir", "jenjang pendidikan", "pekerjaan", "penghasilan"}
+
+
+class UnreadableFile(Exception):
+    """The file cannot be read at all; ``message`` is shown to the user as is."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(slots=True)
+class RawRow:
+    number: int  # spreadsheet row number (1-based, as Excel shows it)
+    values: list  # the row's cells as read (str for CSV; str/float/int/date/bool for XLSX)
+
+
+@dataclass
+class Table:
+    file_format: str  # "dapodik", "xlsx" or "csv"
+    columns: dict[str, int]  # field -> column index
+    header_row: int  # spreadsheet row number of the header
+    header: list  # header cells as read
+    rows: list[RawRow] = field(default_factory=list)
+
+    def cell(self, row: RawRow, field_name: str):
+        index = self.columns.get(field_name)
+        if index is None or index >= len(row.values):
+            return None
+        return row.values[index]
+
+
+def _is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _corrupt() -> UnreadableFile:
+    return UnreadableFile("corrupt", _("Berkas XLSX rusak dan tidak bisa dibuka. Unduh ulang dari Dapodik."))
+
+
+def _header_not_found(sheet_name: str | None = None) -> UnreadableFile:
+    required = ", ".join(COLUMN_BY_FIELD[f].label for f in ("name", "gender", "birth_date", "nik"))
+    return UnreadableFile(
+        "no_header",
+        _(
+            "Baris judul kolom tidak ditemukan. Berkas harus punya baris judul dengan kolom %(required)s "
+            "(seperti unduhan Dapodik atau templat aplikasi)."
+        )
+        % {"required": required},
+    )
+
+
+def _too_many_rows(limit: int) -> UnreadableFile:
+    return UnreadableFile(
+        "too_many_rows",
+        _(
+            "Berkas berisi lebih dari %(limit)s baris data. Bagi berkas menjadi beberapa bagian, "
+            "atau minta petugas Dukcapil mengimpornya lewat baris perintah."
+        )
+        % {"limit": f"{limit:,}".replace(",", ".")},
+    )
+
+
+def detect_kind(head: bytes, name: str) -> str:
+    """Return "xlsx", "csv" or raise UnreadableFile for other types."""
+    suffix = PurePath(name or "").suffix.lower()
+    if head.startswith(b"PK\x03\x04"):
+        if suffix in (".xlsx", ".xlsm", ""):
+            return "xlsx"
+        raise UnreadableFile(
+            "wrong_type", _("Jenis berkas tidak didukung (%(suffix)s). Unggah XLSX atau CSV.") % {"suffix": suffix}
+        )
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UnreadableFile(
+            "old_excel",
+            _("Berkas Excel lama (.xls) tidak didukung. Buka di Excel lalu simpan sebagai .xlsx, atau unggah CSV."),
+        )
+    if head.startswith((b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf")) or (
+        b"\x00" in head[:4096]
+    ):
+        raise UnreadableFile("wrong_type", _("Jenis berkas tidak didukung. Unggah XLSX (Excel) atau CSV."))
+    if suffix in (".csv", ".txt", ""):
+        return "csv"
+    if suffix in (".xlsx", ".xlsm"):
+        raise UnreadableFile("corrupt", _("Berkas XLSX rusak atau bukan berkas Excel. Unduh ulang dari Dapodik."))
+    raise UnreadableFile(
+        "wrong_type", _("Jenis berkas tidak didukung (%(suffix)s). Unggah XLSX atau CSV.") % {"suffix": suffix}
+    )
+
+
+def read_table(data: bytes, name: str, *, max_rows: int | None = WEB_MAX_ROWS, max_bytes: int = WEB_MAX_BYTES) -> Table:
+    """Read a whole file (bytes) into a Table of data rows; blank rows are skipped."""
+    if not data or not data.strip():
+        raise UnreadableFile("empty", _("Berkas kosong."))
+    if len(data) > max_bytes:
+        raise UnreadableFile(
+            "too_large",
+            _("Berkas terlalu besar (%(size)s MB; paling besar %(limit)s MB).")
+            % {"size": f"{len(data) / 1048576:.1f}".replace(".", ","), "limit": max_bytes // 1048576},
+        )
+    kind = detect_kind(data[:8192], name)
+    if kind == "xlsx":
+        return _read_xlsx(data, max_rows=max_rows)
+    return _read_csv(data, max_rows=max_rows)
+
+
+# --- XLSX -----------------------------------------------------------------------------------
+
+
+def _check_zip(data: bytes) -> zipfile.ZipFile:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise _corrupt() from exc
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise UnreadableFile("zip_bomb", _("Berkas XLSX tidak wajar (terlalu banyak bagian) dan ditolak."))
+    total = 0
+    for info in infos:
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > 1024 * 1024 and ratio > MAX_COMPRESSION_RATIO:
+            raise UnreadableFile("zip_bomb", _("Berkas XLSX tidak wajar (isi terlalu padat dimampatkan) dan ditolak."))
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise UnreadableFile("zip_bomb", _("Berkas XLSX terlalu besar setelah dibuka dan ditolak."))
+    names = {info.filename for info in infos}
+    if "[Content_Types].xml" not in names or not any(n.startswith("xl/worksheets/") for n in names):
+        raise UnreadableFile("corrupt", _("Berkas bukan lembar kerja Excel (XLSX) yang sah."))
+    return archive
+
+
+def _read_xlsx(data: bytes, *, max_rows: int | None) -> Table:
+    from python_calamine import CalamineWorkbook
+
+    archive = _check_zip(data)
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # calamine raises several error types for damaged files
+        raise _corrupt() from exc
+
+    try:
+        for index, sheet_name in enumerate(workbook.sheet_names):
+            try:
+                sheet = workbook.get_sheet_by_index(index)
+                head = sheet.to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS)
+            except Exception as exc:
+                raise _corrupt() from exc
+            header_index, columns = _find_header(head)
+            if header_index is None:
+                continue
+            try:
+                cells = sheet.to_python(skip_empty_area=False)
+            except Exception as exc:
+                raise _corrupt() from exc
+            table = _build_table(cells, header_index, columns, max_rows=max_rows, file_format="xlsx")
+            if header_index > 0 or len(table.header) > len(columns) + 2:
+                table.file_format = "dapodik"
+            _fix_large_numbers(table, archive, index, sheet_name)
+            return table
+    finally:
+        workbook.close()
+    raise _header_not_found()
+
+
+def _find_header(rows: list[list]) -> tuple[int | None, dict[str, int]]:
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        columns = match_header(row)
+        if is_header(columns):
+            return index, columns
+    return None, {}
+
+
+def _is_sub_header(values: list, columns: dict[str, int]) -> bool:
+    """The second header row under Data Ayah / Data Ibu / Data Wali: no student data, only sub-titles."""
+    if any(index < len(values) and not _is_blank(values[index]) for index in columns.values()):
+        return False
+    return any(isinstance(v, str) and fold_header(v) in SUB_HEADER_WORDS for v in values)
+
+
+def _build_table(cells: list[list], header_index: int, columns: dict[str, int], *, max_rows, file_format) -> Table:
+    header = list(cells[header_index])
+    table = Table(file_format=file_format, columns=columns, header_row=header_index + 1, header=header)
+    start = header_index + 1
+    if start < len(cells) and _is_sub_header(cells[start], columns):
+        start += 1
+    used = sorted(columns.values(), key=lambda i: i != columns.get("name"))  # Nama first: usually filled
+    rows = table.rows
+    for offset, values in enumerate(cells[start:], start=start):
+        # Blank rows, and rows with nothing in the columns we use (a note, a footer), are skipped.
+        width = len(values)
+        for index in used:
+            if index < width:
+                value = values[index]
+                if value is not None and (value.__class__ is not str or value.strip()):
+                    break
+        else:
+            continue
+        rows.append(RawRow(offset + 1, values))
+        if max_rows is not None and len(rows) > max_rows:
+            raise _too_many_rows(max_rows)
+    return table
+
+
+_CELL_VALUE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*>(?:<f>[^<]*</f>|<f[^>]*/>)?<v>([^<]*)</v>')
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def _sheet_part(archive: zipfile.ZipFile, sheet_index: int, sheet_name: str) -> str | None:
+    """Return the zip path of a sheet's XML, following workbook.xml and its relationships."""
+    ns = {
+        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+        "p": "http://schemas.openxmlformats.org/package/2006/relationships",
+    }
+    try:
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))  # noqa: S314 (size checked above)
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))  # noqa: S314
+    except (KeyError, ElementTree.ParseError):
+        return None
+    target_by_id = {rel.get("Id"): rel.get("Target") for rel in rels.findall("p:Relationship", ns)}
+    for sheet in workbook.findall("m:sheets/m:sheet", ns):
+        if sheet.get("name") == sheet_name:
+            target = target_by_id.get(sheet.get(f"{{{ns['r']}}}id"), "")
+            target = target.lstrip("/")
+            return target if target.startswith("xl/") else f"xl/{target}"
+    return None
+
+
+def _fix_large_numbers(table: Table, archive: zipfile.ZipFile, sheet_index: int, sheet_name: str) -> None:
+    """Replace numeric cells >= 2**53 in the number columns by the exact integer written in the XML."""
+    wanted: dict[tuple[str, int], tuple[RawRow, int]] = {}
+    for field_name in NUMBER_FIELDS:
+        index = table.columns.get(field_name)
+        if index is None:
+            continue
+        letter = _column_letter(index)
+        for row in table.rows:
+            value = row.values[index] if index < len(row.values) else None
+            if isinstance(value, float) and abs(value) >= EXACT_FLOAT_LIMIT:
+                wanted[(letter, row.number)] = (row, index)
+    if not wanted:
+        return
+    part = _sheet_part(archive, sheet_index, sheet_name)
+    if part is None:
+        return
+    xml = archive.read(part)
+    letters = {letter for letter, _number in wanted}
+    for match in _CELL_VALUE.finditer(xml):
+        letter = match.group(1).decode()
+        if letter not in letters:
+            continue
+        key = (letter, int(match.group(2)))
+        if key in wanted:
+            text = match.group(3).decode().strip()
+            if text.isdigit():
+                row, index = wanted[key]
+                row.values[index] = int(text)
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
+
+
+def _delimiter(lines: list[str]) -> str:
+    """Pick the delimiter that splits the header line best: semicolon, comma or tab."""
+    best, best_columns = ",", 0
+    for line in lines:
+        for delimiter in (";", ",", "\t"):
+            try:
+                cells = next(csv.reader([line], delimiter=delimiter))
+            except (csv.Error, StopIteration):
+                continue
+            if is_header(match_header(cells)):
+                return delimiter
+            if len(cells) > best_columns:
+                best, best_columns = delimiter, len(cells)
+    return best
+
+
+def _read_csv(data: bytes, *, max_rows: int | None) -> Table:
+    text = _decode(data)
+    head_lines = text.splitlines()[:HEADER_SEARCH_ROWS]
+    delimiter = _delimiter(head_lines)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[list[str]] = []
+    header_index = None
+    columns: dict[str, int] = {}
+    try:
+        for record in reader:
+            records.append(record)
+            if header_index is None:
+                found = match_header(record)
+                if is_header(found):
+                    header_index, columns = len(records) - 1, found
+                    break
+                if len(records) >= HEADER_SEARCH_ROWS:
+                    break
+        if header_index is None:
+            raise _header_not_found()
+        records.extend(reader)
+    except csv.Error as exc:
+        raise UnreadableFile("corrupt", _("Berkas CSV tidak bisa dibaca (%(error)s).") % {"error": exc}) from exc
+    return _build_table(records, header_index, columns, max_rows=max_rows, file_format="csv")
+
+
+def raw_rows_by_number(data: bytes, name: str) -> tuple[Table, dict[int, RawRow]]:
+    """Re-read a stored file (no row limit) and index its rows by spreadsheet row number."""
+    table = read_table(data, name, max_rows=None, max_bytes=CLI_MAX_BYTES)
+    return table, {row.number: row for row in table.rows}

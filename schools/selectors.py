@@ -1,0 +1,145 @@
+"""Reads about schools, students and student-list uploads (querysets shaped here, not in views)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from schools.importing.plan import Elsewhere, Existing
+from schools.models import (
+    LeftProposal,
+    NikConflict,
+    NikRegion,
+    School,
+    SchoolAdmin,
+    Student,
+    StudentListUpload,
+)
+from schools.roles import SCHOOL_ADMIN_GROUP
+
+
+def nik_region_codes() -> frozenset[str]:
+    """The six-digit kecamatan codes a NIK may start with (national table)."""
+    return frozenset(NikRegion.objects.values_list("code", flat=True))
+
+
+def eligibility_reference_date(*, today: datetime.date | None = None) -> datetime.date:
+    """The active drive's reference date for ages, or today when there is no drive."""
+    from recordings.selectors import drive_current
+
+    today = today or timezone.localdate()
+    drive = drive_current(today=today)
+    return drive.reference_date if drive else today
+
+
+def students_for_matching(school: School) -> list[Existing]:
+    """The school's active students, and those who left but still carry a NIK, for matching."""
+    fields = (
+        "id",
+        "name",
+        "gender",
+        "birth_place",
+        "birth_date",
+        "nik",
+        "kk",
+        "nisn",
+        "nipd",
+        "class_name",
+        "is_active",
+        "data_warnings",
+    )
+    rows = (
+        Student.objects.filter(school=school)
+        .filter(Q(is_active=True) | ~Q(nik=""))
+        .order_by("-is_active", "id")
+        .values_list(*fields)
+    )
+    return [Existing(*row) for row in rows]
+
+
+def active_niks_elsewhere(school: School, niks: list[str]) -> dict[str, Elsewhere]:
+    """Active students of other schools holding one of these NIKs (one query, any list size)."""
+    if not niks:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT s.nik, s.id, s.school_id, sc.name
+            FROM schools_student s JOIN schools_school sc ON sc.id = s.school_id
+            WHERE s.is_active AND s.school_id <> %s AND s.nik = ANY(%s)
+            """,
+            [school.pk, niks],
+        )
+        return {nik: Elsewhere(student_id, school_id, name) for nik, student_id, school_id, name in cursor.fetchall()}
+
+
+def uploads_visible(queryset: QuerySet[StudentListUpload]) -> QuerySet[StudentListUpload]:
+    return queryset.select_related("school", "uploaded_by", "committed_by").defer(
+        "problems", "details", "left_student_ids"
+    )
+
+
+def upload_left_students(upload: StudentListUpload) -> QuerySet[Student]:
+    """Students proposed as left by a preview (still active ones only)."""
+    return Student.objects.filter(pk__in=upload.left_student_ids or [], is_active=True).order_by("class_name", "name")
+
+
+def pending_nik_conflicts(schools: QuerySet[School] | None = None) -> QuerySet[NikConflict]:
+    conflicts = NikConflict.objects.filter(status=NikConflict.Status.PENDING).select_related(
+        "school", "existing_student__school", "upload__uploaded_by"
+    )
+    if schools is not None:
+        conflicts = conflicts.filter(Q(school__in=schools) | Q(existing_student__school__in=schools))
+    return conflicts.order_by("created_at", "pk")
+
+
+def pending_left_proposals(schools: QuerySet[School] | None = None) -> QuerySet[LeftProposal]:
+    proposals = LeftProposal.objects.filter(status=LeftProposal.Status.PENDING).select_related(
+        "student__school", "upload__uploaded_by"
+    )
+    if schools is not None:
+        proposals = proposals.filter(student__school__in=schools)
+    return proposals.order_by("student__school__name", "student__class_name", "student__name")
+
+
+def schools_with_pending_left(schools: QuerySet[School]) -> QuerySet[School]:
+    return (
+        schools.annotate(
+            pending_left=Count("students__left_proposals", filter=Q(students__left_proposals__status="pending"))
+        )
+        .filter(pending_left__gt=0)
+        .order_by("name")
+    )
+
+
+def school_admin_accounts(school: School | None = None):
+    """Users in the school-admin group with their schools and profile, for the account pages."""
+    users = (
+        get_user_model()
+        .objects.filter(groups__name=SCHOOL_ADMIN_GROUP)
+        .select_related("account_profile")
+        .prefetch_related(Prefetch("school_links", queryset=SchoolAdmin.objects.select_related("school")))
+        .order_by("-is_active", "username")
+        .distinct()
+    )
+    if school is not None:
+        users = users.filter(school_links__school=school)
+    return users
+
+
+def school_students(school: School, *, query: str = "", flagged: bool = False) -> QuerySet[Student]:
+    """A school's active students for its list page; optionally only those flagged by an upload."""
+    students = Student.objects.filter(school=school, is_active=True).order_by("class_name", "name")
+    if flagged:
+        students = students.exclude(data_warnings=[])
+    if query:
+        digits = query.replace(" ", "")
+        condition = Q(name__icontains=query) | Q(class_name__icontains=query)
+        if digits.isdigit() and len(digits) >= 4:
+            condition |= Q(nisn__startswith=digits) | Q(nik=digits)
+        students = students.filter(condition)
+    return students

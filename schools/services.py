@@ -1,0 +1,550 @@
+"""Writes for schools: student-list uploads (preview, commit, cancel), NIK conflicts, students who
+left, school-admin accounts and the purge of stored files.
+
+Every write runs in ``transaction.atomic``. Commits of one school are serialised by locking the
+school's row (``select_for_update``), so two uploads for the same school cannot interleave.
+Students are written in bulk (COPY for new rows, one UPDATE … FROM a COPY-filled temporary table
+for changed rows); the pghistory triggers record every row's history for those statements too.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import logging
+import secrets
+from dataclasses import dataclass
+
+import pghistory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.sessions.models import Session
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.utils import timezone
+
+from recordings.selectors import eligibility_cutoff
+from schools import selectors
+from schools.importing.plan import (
+    CONFLICTED,
+    NEW,
+    UNCHANGED,
+    UPDATED,
+    Plan,
+    build_plan,
+    plan_details,
+)
+from schools.importing.readers import (
+    CLI_MAX_BYTES,
+    WEB_MAX_BYTES,
+    WEB_MAX_ROWS,
+    Table,
+    UnreadableFile,
+    read_table,
+)
+from schools.importing.rows import CleanRow, RowJudge
+from schools.models import (
+    AccountProfile,
+    LeftProposal,
+    NikConflict,
+    School,
+    SchoolAdmin,
+    Student,
+    StudentListUpload,
+)
+from schools.roles import SCHOOL_ADMIN_GROUP
+
+logger = logging.getLogger(__name__)
+
+UPLOAD_RETENTION_DAYS = 30
+STORED_PROBLEMS_LIMIT = 50_000
+
+
+class UploadNotOpen(Exception):
+    """The upload is not waiting for confirmation (already committed, cancelled or failed)."""
+
+
+class UploadFileGone(Exception):
+    """The stored file was purged; the upload can no longer be committed."""
+
+
+@dataclass
+class Preview:
+    """A read and judged file: the table, its normalised rows and the plan against the database."""
+
+    table: Table
+    rows: list[CleanRow]
+    plan: Plan
+    details: dict
+
+
+@dataclass
+class CommitOutcome:
+    upload: StudentListUpload
+    committed: bool  # False when the data changed since the preview (a fresh preview was stored)
+
+
+# --- reading and judging -------------------------------------------------------------------
+
+
+def _judge(table: Table, *, today: datetime.date) -> list[CleanRow]:
+    return RowJudge(nik_regions=selectors.nik_region_codes(), today=today).judge(table)
+
+
+def _plan(rows: list[CleanRow], *, school: School, whole_list: bool, today: datetime.date) -> tuple[Plan, dict]:
+    reference_date = selectors.eligibility_reference_date(today=today)
+    existing = selectors.students_for_matching(school)
+    niks = [row.nik for row in rows if row.nik and not row.has_error]
+    plan = build_plan(
+        rows,
+        existing=existing,
+        elsewhere=selectors.active_niks_elsewhere(school, niks),
+        whole_list=whole_list,
+        reference_date=reference_date,
+        eligibility_cutoff=eligibility_cutoff(reference_date),
+    )
+    details = plan_details(plan, {s.id: s for s in existing})
+    return plan, details
+
+
+def student_list_preview(
+    *,
+    school: School,
+    data: bytes,
+    name: str,
+    whole_list: bool = True,
+    max_rows: int | None = WEB_MAX_ROWS,
+    max_bytes: int = WEB_MAX_BYTES,
+    today: datetime.date | None = None,
+) -> Preview:
+    """Read and judge a file against the school's students; nothing is written. Raises UnreadableFile."""
+    today = today or timezone.localdate()
+    table = read_table(data, name, max_rows=max_rows, max_bytes=max_bytes)
+    rows = _judge(table, today=today)
+    plan, details = _plan(rows, school=school, whole_list=whole_list, today=today)
+    return Preview(table=table, rows=rows, plan=plan, details=details)
+
+
+def _store_preview(upload: StudentListUpload, preview: Preview) -> None:
+    counts = preview.plan.counts
+    upload.file_format = preview.table.file_format
+    upload.reference_date = preview.plan.reference_date
+    upload.rows = counts["rows"]
+    upload.new_count = counts["new"]
+    upload.updated_count = counts["updated"]
+    upload.unchanged_count = counts["unchanged"]
+    upload.not_imported_count = counts["not_imported"]
+    upload.conflict_count = counts["conflicts"]
+    upload.warning_count = counts["warnings"]
+    upload.not_yet_eligible_count = counts["not_yet_eligible"]
+    upload.left_count = counts["left"]
+    upload.problems = [
+        [p.row, p.column, p.severity, p.code, p.message] for p in preview.plan.problems[:STORED_PROBLEMS_LIMIT]
+    ]
+    upload.left_student_ids = preview.plan.left_ids
+    upload.details = {**preview.details, "problem_total": len(preview.plan.problems)}
+    upload.fingerprint = preview.plan.fingerprint
+    upload.previewed_at = timezone.now()
+
+
+def student_list_upload(
+    *,
+    school: School,
+    data: bytes,
+    name: str,
+    by,
+    source: str = StudentListUpload.Source.WEB,
+    whole_list: bool = True,
+    max_rows: int | None = WEB_MAX_ROWS,
+    max_bytes: int = WEB_MAX_BYTES,
+) -> tuple[StudentListUpload, Preview | None]:
+    """Record an upload, read and judge it. A readable file is stored and the upload is previewed;
+    an unreadable one is recorded as failed with one message, and nothing else is stored."""
+    upload = StudentListUpload(
+        school=school,
+        uploaded_by=by if getattr(by, "is_authenticated", False) else None,
+        source=source,
+        whole_list=whole_list,
+        original_name=(name or "berkas")[:255],
+        file_size=len(data),
+    )
+    try:
+        preview = student_list_preview(
+            school=school, data=data, name=name, whole_list=whole_list, max_rows=max_rows, max_bytes=max_bytes
+        )
+    except UnreadableFile as exc:
+        upload.status = StudentListUpload.Status.FAILED
+        upload.failure_code = exc.code
+        upload.failure_message = exc.message
+        upload.save()
+        return upload, None
+    _store_preview(upload, preview)
+    upload.status = StudentListUpload.Status.PREVIEWED
+    upload.file.save(name or "berkas", ContentFile(data), save=False)
+    try:
+        upload.save()
+    except Exception:
+        upload.file.delete(save=False)
+        raise
+    return upload, preview
+
+
+def student_list_cancel(*, upload: StudentListUpload, by) -> StudentListUpload:
+    """Cancel a previewed upload; nothing of it reaches the students."""
+    with transaction.atomic():
+        upload = StudentListUpload.objects.select_for_update().get(pk=upload.pk)
+        if upload.status != StudentListUpload.Status.PREVIEWED:
+            raise UploadNotOpen
+        upload.status = StudentListUpload.Status.CANCELLED
+        upload.cancelled_at = timezone.now()
+        upload.save(update_fields=["status", "cancelled_at"])
+    return upload
+
+
+def student_list_commit(*, upload: StudentListUpload, by, preview: Preview | None = None) -> CommitOutcome:
+    """Write a previewed upload in one transaction.
+
+    The school's row is locked first, then the plan is computed again against the database as it
+    is now. When it differs from what the user saw (another upload or a decision came in between),
+    nothing is written: the fresh preview is stored and ``committed`` is False.
+    """
+    today = timezone.localdate()
+    with transaction.atomic(), pghistory.context(student_list_upload=upload.pk):
+        school = School.objects.select_for_update().get(pk=upload.school_id)
+        upload = StudentListUpload.objects.select_for_update().get(pk=upload.pk)
+        if upload.status != StudentListUpload.Status.PREVIEWED:
+            raise UploadNotOpen
+        if preview is None:
+            if not upload.has_file:
+                raise UploadFileGone
+            with upload.file.open("rb") as handle:
+                data = handle.read()
+            table = read_table(data, upload.original_name, max_rows=None, max_bytes=CLI_MAX_BYTES)
+            rows = _judge(table, today=today)
+        else:
+            table, rows = preview.table, preview.rows
+        plan, details = _plan(rows, school=school, whole_list=upload.whole_list, today=today)
+        if plan.fingerprint != upload.fingerprint:
+            _store_preview(upload, Preview(table=table, rows=rows, plan=plan, details=details))
+            upload.save()
+            return CommitOutcome(upload=upload, committed=False)
+
+        now = timezone.now()
+        upload.status = StudentListUpload.Status.COMMITTED
+        upload.committed_at = now
+        upload.committed_by = by if getattr(by, "is_authenticated", False) else None
+        # This UPDATE also attaches the history context to the transaction before the COPY below.
+        upload.save(update_fields=["status", "committed_at", "committed_by"])
+        _write_students(plan, school=school, now=now)
+        _write_conflicts(plan, upload=upload, school=school)
+        _write_left_proposals(plan, upload=upload, by=upload.committed_by, now=now)
+    logger.info("student list upload %s committed for school %s: %s", upload.pk, school.npsn, plan.counts)
+    return CommitOutcome(upload=upload, committed=True)
+
+
+# --- bulk writes ---------------------------------------------------------------------------
+
+_COPY_COLUMNS = (
+    "name",
+    "gender",
+    "birth_place",
+    "birth_date",
+    "nik",
+    "kk",
+    "nisn",
+    "nipd",
+    "class_name",
+    "data_warnings",
+)
+
+
+def _copy_text(value) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, list):
+        return "{" + ",".join(value) + "}"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    text = str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def _copy(cursor, table: str, columns: tuple[str, ...], lines: list[str]) -> None:
+    if not lines:
+        return
+    buffer = io.StringIO("".join(lines))
+    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+
+
+def _write_students(plan: Plan, *, school: School, now: datetime.datetime) -> None:
+    stamp = now.isoformat()
+    updates = [a for a in plan.actions if a.action == UPDATED]
+    news = [a for a in plan.actions if a.action == NEW]
+    with connection.cursor() as cursor:
+        if updates:
+            # Updates first: a NIK corrected on one student must be free before a new row takes it.
+            cursor.execute(
+                "CREATE TEMP TABLE import_student_update ("
+                "id bigint, name varchar(200), gender varchar(1), birth_place varchar(100), birth_date date, "
+                "nik varchar(16), kk varchar(16), nisn varchar(10), nipd varchar(30), class_name varchar(50), "
+                "data_warnings varchar(40)[]) ON COMMIT DROP"
+            )
+            lines = [
+                "\t".join([str(a.student_id), *(_copy_text(a.values[c]) for c in _COPY_COLUMNS)]) + "\n"
+                for a in updates
+            ]
+            _copy(cursor, "import_student_update", ("id", *_COPY_COLUMNS), lines)
+            cursor.execute(
+                "UPDATE schools_student s SET name = u.name, gender = u.gender, birth_place = u.birth_place, "
+                "birth_date = u.birth_date, nik = u.nik, kk = u.kk, nisn = u.nisn, nipd = u.nipd, "
+                "class_name = u.class_name, data_warnings = u.data_warnings, is_active = true, left_on = NULL, "
+                "updated_at = %s FROM import_student_update u WHERE s.id = u.id AND s.school_id = %s",
+                [now, school.pk],
+            )
+            cursor.execute("DROP TABLE import_student_update")
+        if news:
+            tail = f"\t{school.pk}\tt\t\\N\t{stamp}\t{stamp}\n"
+            lines = ["\t".join([_copy_text(a.values[c]) for c in _COPY_COLUMNS]) + tail for a in news]
+            _copy(
+                cursor,
+                "schools_student",
+                (*_COPY_COLUMNS, "school_id", "is_active", "left_on", "created_at", "updated_at"),
+                lines,
+            )
+
+
+def _conflict_data(action) -> dict:
+    values = {name: getattr(action.row, name) for name in _COPY_COLUMNS if name != "data_warnings"}
+    values["birth_date"] = values["birth_date"].isoformat() if values["birth_date"] else None
+    values["data_warnings"] = action.warnings
+    return values
+
+
+def _write_conflicts(plan: Plan, *, upload: StudentListUpload, school: School) -> None:
+    conflicts = plan.of(CONFLICTED)
+    if not conflicts:
+        return
+    pending = {
+        c.nik: c
+        for c in NikConflict.objects.select_for_update().filter(
+            school=school, status=NikConflict.Status.PENDING, nik__in=[a.row.nik for a in conflicts]
+        )
+    }
+    new, changed = [], []
+    for action in conflicts:
+        conflict = pending.get(action.row.nik)
+        fields = {
+            "upload": upload,
+            "existing_student_id": action.conflict.student_id,
+            "row_number": action.row.number,
+            "data": _conflict_data(action),
+        }
+        if conflict is None:
+            new.append(NikConflict(school=school, nik=action.row.nik, **fields))
+        else:
+            for key, value in fields.items():
+                setattr(conflict, key, value)
+            changed.append(conflict)
+    NikConflict.objects.bulk_create(new)
+    NikConflict.objects.bulk_update(changed, ["upload", "existing_student_id", "row_number", "data"])
+
+
+def _write_left_proposals(plan: Plan, *, upload: StudentListUpload, by, now) -> None:
+    present = [a.student_id for a in plan.actions if a.action in (UPDATED, UNCHANGED) and a.student_id]
+    if present:
+        LeftProposal.objects.filter(student_id__in=present, status=LeftProposal.Status.PENDING).update(
+            status=LeftProposal.Status.DISMISSED, decided_at=now, decided_by=by
+        )
+    if not plan.left_ids:
+        return
+    already = set(
+        LeftProposal.objects.filter(student_id__in=plan.left_ids, status=LeftProposal.Status.PENDING).values_list(
+            "student_id", flat=True
+        )
+    )
+    LeftProposal.objects.bulk_create(
+        [LeftProposal(upload=upload, student_id=pk) for pk in plan.left_ids if pk not in already]
+    )
+
+
+# --- NIK conflicts and students who left (supervisors) --------------------------------------
+
+
+class AlreadyDecided(Exception):
+    """The conflict or proposal was decided by someone else meanwhile."""
+
+
+def _lock_schools(*school_ids: int) -> None:
+    for pk in sorted(set(school_ids)):
+        School.objects.select_for_update().get(pk=pk)
+
+
+def nik_conflict_resolve(*, conflict: NikConflict, by, move: bool) -> NikConflict:
+    """Move the student to the uploading school (the old record is marked left), or reject the row."""
+    with transaction.atomic():
+        existing = Student.objects.get(pk=conflict.existing_student_id)
+        _lock_schools(conflict.school_id, existing.school_id)
+        conflict = NikConflict.objects.select_for_update().get(pk=conflict.pk)
+        if conflict.status != NikConflict.Status.PENDING:
+            raise AlreadyDecided
+        now = timezone.now()
+        if move:
+            existing = Student.objects.select_for_update().get(pk=conflict.existing_student_id)
+            if existing.is_active:
+                existing.is_active = False
+                existing.left_on = timezone.localdate()
+                existing.save(update_fields=["is_active", "left_on", "updated_at"])
+            conflict.student = _student_from_conflict(conflict)
+            conflict.status = NikConflict.Status.MOVED
+        else:
+            conflict.status = NikConflict.Status.REJECTED
+        conflict.resolved_at = now
+        conflict.resolved_by = by
+        conflict.save(update_fields=["status", "resolved_at", "resolved_by", "student"])
+    return conflict
+
+
+def _student_from_conflict(conflict: NikConflict) -> Student:
+    data = dict(conflict.data)
+    birth_date = datetime.date.fromisoformat(data["birth_date"])
+    values = {
+        "name": data.get("name", ""),
+        "gender": data.get("gender", ""),
+        "birth_place": data.get("birth_place", ""),
+        "birth_date": birth_date,
+        "nik": conflict.nik,
+        "kk": data.get("kk", ""),
+        "nisn": data.get("nisn", ""),
+        "nipd": data.get("nipd", ""),
+        "class_name": data.get("class_name", ""),
+        "data_warnings": data.get("data_warnings", []),
+    }
+    # The same student may already be listed here without a NIK (matched by NISN or name + birth date).
+    candidates = Student.objects.select_for_update().filter(school_id=conflict.school_id, is_active=True)
+    student = None
+    if values["nisn"]:
+        student = candidates.filter(nisn=values["nisn"]).first()
+    if student is None:
+        student = candidates.filter(name__iexact=values["name"], birth_date=birth_date).first()
+    if student is None:
+        return Student.objects.create(school_id=conflict.school_id, **values)
+    for key, value in values.items():
+        if value not in ("", None):
+            setattr(student, key, value)
+    student.data_warnings = values["data_warnings"]
+    student.save()
+    return student
+
+
+def left_proposals_decide(*, proposals, by, confirm: bool) -> int:
+    """Confirm (the students are marked left, nothing is deleted) or dismiss pending proposals."""
+    ids = [p.pk for p in proposals]
+    with transaction.atomic():
+        locked = list(
+            LeftProposal.objects.select_for_update()
+            .filter(pk__in=ids, status=LeftProposal.Status.PENDING)
+            .select_related("student")
+        )
+        now = timezone.now()
+        today = timezone.localdate()
+        for proposal in locked:
+            if confirm and proposal.student.is_active:
+                student = proposal.student
+                student.is_active = False
+                student.left_on = today
+                student.save(update_fields=["is_active", "left_on", "updated_at"])
+            proposal.status = LeftProposal.Status.CONFIRMED if confirm else LeftProposal.Status.DISMISSED
+            proposal.decided_at = now
+            proposal.decided_by = by
+        LeftProposal.objects.bulk_update(locked, ["status", "decided_at", "decided_by"])
+    return len(locked)
+
+
+# --- school admin accounts -------------------------------------------------------------------
+
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # noqa: S105 (an alphabet, not a password)
+
+
+def one_time_password() -> str:
+    """A readable random password (no 0/O, 1/l), e.g. ``k7mq-x2dp-ha9w``."""
+    groups = ["".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(4)) for _ in range(3)]
+    return "-".join(groups)
+
+
+def _end_sessions(user) -> int:
+    """Delete every session of a user (database sessions)."""
+    ended = 0
+    user_pk = str(user.pk)
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == user_pk:
+            session.delete()
+            ended += 1
+    return ended
+
+
+def school_admin_create(
+    *, school: School, username: str, full_name: str, phone: str = "", email: str = "", by
+) -> tuple[object, str]:
+    """Create a school admin account with a one-time password (returned once, never stored)."""
+    password = one_time_password()
+    with transaction.atomic():
+        user = get_user_model().objects.create_user(
+            username=username, email=email, password=password, first_name=full_name[:150]
+        )
+        user.groups.add(Group.objects.get(name=SCHOOL_ADMIN_GROUP))
+        SchoolAdmin.objects.create(school=school, user=user)
+        AccountProfile.objects.create(user=user, phone=phone, must_change_password=True, created_by=by)
+    logger.info("school admin account %s created for school %s by %s", user.username, school.npsn, by)
+    return user, password
+
+
+def school_admin_reset_password(*, user, by) -> str:
+    """Give a school admin a new one-time password (the account is active again); sessions end."""
+    password = one_time_password()
+    with transaction.atomic():
+        user.set_password(password)
+        user.is_active = True
+        user.save(update_fields=["password", "is_active"])
+        profile, _created = AccountProfile.objects.get_or_create(user=user, defaults={"created_by": by})
+        profile.must_change_password = True
+        profile.deactivated_at = None
+        profile.save(update_fields=["must_change_password", "deactivated_at"])
+        _end_sessions(user)
+    logger.info("one-time password issued for %s by %s", user.username, by)
+    return password
+
+
+def school_admin_deactivate(*, user, by) -> None:
+    """Deactivate a school admin account; its sessions end at once."""
+    with transaction.atomic():
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        profile, _created = AccountProfile.objects.get_or_create(user=user, defaults={"created_by": by})
+        profile.deactivated_at = timezone.now()
+        profile.save(update_fields=["deactivated_at"])
+        ended = _end_sessions(user)
+    logger.info("school admin account %s deactivated by %s (%s sessions ended)", user.username, by, ended)
+
+
+def account_password_changed(*, user) -> None:
+    """Clear the forced password change after the user set their own password."""
+    AccountProfile.objects.filter(user=user).update(must_change_password=False, password_changed_at=timezone.now())
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+
+def uploads_purge(*, now: datetime.datetime | None = None, days: int = UPLOAD_RETENTION_DAYS) -> int:
+    """Delete stored files of uploads older than ``days``; the upload records stay."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=days)
+    purged = 0
+    for upload in StudentListUpload.objects.filter(created_at__lt=cutoff, file_purged_at__isnull=True).exclude(file=""):
+        upload.file.delete(save=False)
+        upload.file = ""
+        upload.file_purged_at = now
+        upload.save(update_fields=["file", "file_purged_at"])
+        purged += 1
+    return purged
