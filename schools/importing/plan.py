@@ -243,7 +243,7 @@ def _summarise(plan: Plan) -> None:
                 warnings += 1
         if action.not_yet_eligible and action.action in (NEW, UPDATED, UNCHANGED):
             not_yet_eligible += 1
-        changed_values = tuple((name, str(action.values[name])) for name in action.changed if action.values)
+        changed_values = tuple((name, str(action.values.get(name))) for name in action.changed if action.values)
         conflict_id = action.conflict.student_id if action.conflict else None
         digest.update(repr((row.number, action.action, action.student_id, changed_values, conflict_id)).encode())
     digest.update(repr(plan.left_ids).encode())

@@ -4,9 +4,10 @@ import django.contrib.postgres.fields
 import django.db.models.deletion
 import pgtrigger.compiler
 import pgtrigger.migrations
-import schools.models
 from django.conf import settings
 from django.db import migrations, models
+
+import schools.models
 
 
 class Migration(migrations.Migration):
