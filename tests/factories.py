@@ -156,3 +156,21 @@ class RecordingFactory(factory.django.DjangoModelFactory):
     outcome = Recording.Outcome.RECORDED
     recorded_at = factory.LazyFunction(timezone.now)
     reason = factory.LazyAttribute(lambda o: "Pindah domisili" if o.outcome == Recording.Outcome.NOT_ELIGIBLE else "")
+
+
+def visit_with_students(
+    *, students: int = 3, school: School | None = None, drive: Drive | None = None, **visit_fields
+) -> tuple[Visit, list[Student]]:
+    """A visit (in progress unless ``status=...``) to a school of a drive, with eligible students.
+
+    The school is put in the drive, so the students are on the visit's target list.
+    """
+    school = school or SchoolFactory()
+    if drive is None:
+        drive = DriveFactory(schools=[school])
+    elif not DriveSchool.objects.filter(drive=drive, school=school).exists():
+        DriveSchool.objects.create(drive=drive, school=school)
+    visit_fields.setdefault("started_at", timezone.now() - datetime.timedelta(hours=1))
+    visit = VisitFactory(drive=drive, school=school, **visit_fields)
+    roster = [StudentFactory(school=school, class_name=f"XII IPA {1 + i % 2}") for i in range(students)]
+    return visit, roster
