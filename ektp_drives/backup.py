@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -226,21 +227,21 @@ def drop_database(database: Database) -> None:
 
 
 def restore(*, dump: Path, database: Database) -> None:
-    """Replace everything in ``database``'s public schema with the contents of ``dump``, atomically."""
+    """Replace everything in ``database``'s public schema with the contents of ``dump``, atomically.
+
+    pg_restore first turns the whole archive into SQL in a private temporary file, so a damaged
+    archive fails before the database is touched; psql then runs the schema reset and that SQL in one
+    transaction with ON_ERROR_STOP, so any error rolls everything back.
+    """
     dump = Path(dump)
     if not dump.is_file():
         raise BackupError(f"No such backup file: {dump}")
     pg_restore = find_tool("pg_restore", database.server_major)
     psql = find_tool("psql", database.server_major)
-    _run([str(pg_restore), "--list", str(dump)], database)  # refuse a damaged file before touching anything
-    producer = subprocess.Popen(
-        [str(pg_restore), "--no-owner", "--no-privileges", "--file=-", str(dump)],
-        env=database.env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        consumer = subprocess.run(
+    with tempfile.TemporaryDirectory(prefix="ektp-restore-") as private:  # mode 0700
+        script = Path(private) / "restore.sql"
+        _run([str(pg_restore), "--no-owner", "--no-privileges", f"--file={script}", str(dump)], database)
+        _run(
             [
                 str(psql),
                 "-X",
@@ -250,20 +251,7 @@ def restore(*, dump: Path, database: Database) -> None:
                 f"--dbname={database.conninfo()}",
                 "--command=DROP SCHEMA IF EXISTS public CASCADE",
                 "--command=CREATE SCHEMA public",
-                "--file=-",
+                f"--file={script}",
             ],
-            env=database.env(),
-            stdin=producer.stdout,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
+            database,
         )
-    finally:
-        producer.stdout.close()
-        producer_stderr = producer.stderr.read().decode(errors="replace")
-        producer.stderr.close()
-        producer.wait()
-    if producer.returncode != 0:
-        raise BackupError(f"pg_restore failed ({producer.returncode}): {producer_stderr.strip()}")
-    if consumer.returncode != 0:
-        raise BackupError(f"psql failed, nothing was restored ({consumer.returncode}): {consumer.stderr.strip()}")
