@@ -94,7 +94,17 @@ class SchoolModelAdmin(admin.ModelAdmin):
 
 @admin.register(Student)
 class StudentModelAdmin(admin.ModelAdmin):
-    list_display = ["name", "school", "class_name", "gender", "birth_date", "nik_masked", "kk_masked", "nisn", "is_active"]
+    list_display = [
+        "name",
+        "school",
+        "class_name",
+        "gender",
+        "birth_date",
+        "nik_masked",
+        "kk_masked",
+        "nisn",
+        "is_active",
+    ]
     list_filter = ["is_active", "gender", "school__level", "school__desa__kecamatan", "school"]
     search_fields = ["name", "=nik", "=nisn", "=kk", "school__npsn", "school__name"]
     list_select_related = ["school"]

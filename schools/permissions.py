@@ -71,3 +71,34 @@ def require(condition: bool) -> None:
     """Raise 404 when a check fails, so nothing hints that the object exists."""
     if not condition:
         raise Http404
+
+
+# --- student-list uploads (issue 3) ------------------------------------------------------------
+
+
+def student_list_uploads_visible_to(user):
+    """Uploads a user may see (and whose stored file they may read): Dukcapil staff all, school
+    admins their own schools'."""
+    from schools.models import StudentListUpload
+
+    role = user_role(user)
+    if role in (Role.SUPERUSER, Role.SUPERVISOR, Role.OPERATOR):
+        return StudentListUpload.objects.all()
+    if role == Role.SCHOOL_ADMIN:
+        return StudentListUpload.objects.filter(school__admin_links__user=user)
+    return StudentListUpload.objects.none()
+
+
+def schools_for_student_list_upload(user) -> QuerySet[School]:
+    """Schools a user may upload a student list for."""
+    role = user_role(user)
+    if role in (Role.SUPERUSER, Role.SUPERVISOR):
+        return School.objects.all()
+    if role == Role.SCHOOL_ADMIN:
+        return School.objects.filter(admin_links__user=user)
+    return School.objects.none()
+
+
+def can_decide_student_left(user) -> bool:
+    """Confirm or dismiss "left" proposals: supervisors."""
+    return is_supervisor(user)

@@ -22,7 +22,9 @@ def load_regions(*, kecamatan_model, desa_model, nik_region_model) -> None:
     kecamatan_by_code = {k.code: k for k in kecamatan_model.objects.all()}
     existing = set(desa_model.objects.values_list("code", flat=True))
     new_desa = [
-        desa_model(code=row["code"], name=row["name"], kind=row["level"], kecamatan=kecamatan_by_code[row["parent_code"]])
+        desa_model(
+            code=row["code"], name=row["name"], kind=row["level"], kecamatan=kecamatan_by_code[row["parent_code"]]
+        )
         for row in rows
         if row["level"] in ("desa", "kelurahan") and row["code"] not in existing
     ]

@@ -76,6 +76,7 @@ class Preview:
     rows: list[CleanRow]
     plan: Plan
     details: dict
+    whole_list: bool = True
 
 
 @dataclass
@@ -120,9 +121,11 @@ def student_list_preview(
     """Read and judge a file against the school's students; nothing is written. Raises UnreadableFile."""
     today = today or timezone.localdate()
     table = read_table(data, name, max_rows=max_rows, max_bytes=max_bytes)
+    if table.is_problem_rows_file:
+        whole_list = False  # the problem rows of an earlier upload: never a whole list
     rows = _judge(table, today=today)
     plan, details = _plan(rows, school=school, whole_list=whole_list, today=today)
-    return Preview(table=table, rows=rows, plan=plan, details=details)
+    return Preview(table=table, rows=rows, plan=plan, details=details, whole_list=whole_list)
 
 
 def _store_preview(upload: StudentListUpload, preview: Preview) -> None:
@@ -179,6 +182,7 @@ def student_list_upload(
         upload.save()
         return upload, None
     _store_preview(upload, preview)
+    upload.whole_list = preview.whole_list
     upload.status = StudentListUpload.Status.PREVIEWED
     upload.file.save(name or "berkas", ContentFile(data), save=False)
     try:

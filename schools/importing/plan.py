@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from schools.importing.columns import COLUMN_BY_FIELD
 from schools.importing.rows import CONFLICT, ERROR, WARNING, CleanRow, Problem, make_problem
 from schools.models import mask_number
 
@@ -284,10 +285,13 @@ def plan_details(plan: Plan, existing_by_id: dict[int, Existing]) -> dict:
             if name in ("data_warnings",):
                 continue
             if name == "is_active":
-                changes.append({"field": "is_active", "old": _("keluar"), "new": _("aktif lagi")})
+                changes.append({"field": "is_active", "label": _("Status"), "old": _("keluar"), "new": _("aktif lagi")})
                 continue
             old = getattr(student, name) if student else ""
-            changes.append({"field": name, "old": _shown(name, old), "new": _shown(name, action.values[name])})
+            label = COLUMN_BY_FIELD[name].label
+            changes.append(
+                {"field": name, "label": label, "old": _shown(name, old), "new": _shown(name, action.values[name])}
+            )
         updated.append({"row": action.row.number, "name": action.values["name"], "changes": changes})
     conflicts = [
         {

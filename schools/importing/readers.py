@@ -60,6 +60,11 @@ class Table:
     header: list  # header cells as read
     rows: list[RawRow] = field(default_factory=list)
 
+    @property
+    def is_problem_rows_file(self) -> bool:
+        """True for the app's own "problem rows" download (a partial list by nature)."""
+        return [fold_header(h) for h in self.header[:2]] == ["baris asal", "masalah"]
+
     def cell(self, row: RawRow, field_name: str):
         index = self.columns.get(field_name)
         if index is None or index >= len(row.values):

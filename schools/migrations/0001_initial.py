@@ -8,282 +8,614 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('pghistory', '0007_auto_20250421_0444'),
+        ("pghistory", "0007_auto_20250421_0444"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Kecamatan',
+            name="Kecamatan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=8, unique=True, verbose_name='kode')),
-                ('name', models.CharField(max_length=100, verbose_name='nama')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=8, unique=True, verbose_name="kode")),
+                ("name", models.CharField(max_length=100, verbose_name="nama")),
             ],
             options={
-                'verbose_name': 'kecamatan',
-                'verbose_name_plural': 'kecamatan',
-                'ordering': ['name'],
+                "verbose_name": "kecamatan",
+                "verbose_name_plural": "kecamatan",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='NikRegion',
+            name="NikRegion",
             fields=[
-                ('code', models.CharField(max_length=6, primary_key=True, serialize=False, verbose_name='kode')),
-                ('name', models.CharField(max_length=100, verbose_name='kecamatan')),
-                ('regency_name', models.CharField(max_length=100, verbose_name='kabupaten/kota')),
-                ('province_name', models.CharField(max_length=100, verbose_name='provinsi')),
+                ("code", models.CharField(max_length=6, primary_key=True, serialize=False, verbose_name="kode")),
+                ("name", models.CharField(max_length=100, verbose_name="kecamatan")),
+                ("regency_name", models.CharField(max_length=100, verbose_name="kabupaten/kota")),
+                ("province_name", models.CharField(max_length=100, verbose_name="provinsi")),
             ],
             options={
-                'verbose_name': 'kode wilayah NIK',
-                'verbose_name_plural': 'kode wilayah NIK',
-                'ordering': ['code'],
+                "verbose_name": "kode wilayah NIK",
+                "verbose_name_plural": "kode wilayah NIK",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Desa',
+            name="Desa",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=13, unique=True, verbose_name='kode')),
-                ('name', models.CharField(max_length=100, verbose_name='nama')),
-                ('kind', models.CharField(choices=[('desa', 'Desa'), ('kelurahan', 'Kelurahan')], max_length=10, verbose_name='jenis')),
-                ('kecamatan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='desa_set', to='schools.kecamatan', verbose_name='kecamatan')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=13, unique=True, verbose_name="kode")),
+                ("name", models.CharField(max_length=100, verbose_name="nama")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("desa", "Desa"), ("kelurahan", "Kelurahan")], max_length=10, verbose_name="jenis"
+                    ),
+                ),
+                (
+                    "kecamatan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="desa_set",
+                        to="schools.kecamatan",
+                        verbose_name="kecamatan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'desa/kelurahan',
-                'verbose_name_plural': 'desa/kelurahan',
-                'ordering': ['kecamatan__name', 'name'],
+                "verbose_name": "desa/kelurahan",
+                "verbose_name_plural": "desa/kelurahan",
+                "ordering": ["kecamatan__name", "name"],
             },
         ),
         migrations.CreateModel(
-            name='School',
+            name="School",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('npsn', models.CharField(max_length=8, unique=True, verbose_name='NPSN')),
-                ('name', models.CharField(max_length=200, verbose_name='nama sekolah')),
-                ('level', models.CharField(choices=[('SMA', 'SMA'), ('SMK', 'SMK'), ('MA', 'MA'), ('SLB', 'SLB'), ('other', 'Lainnya')], max_length=5, verbose_name='jenjang')),
-                ('status', models.CharField(choices=[('negeri', 'Negeri'), ('swasta', 'Swasta')], max_length=6, verbose_name='status')),
-                ('address', models.CharField(blank=True, max_length=300, verbose_name='alamat')),
-                ('contact_name', models.CharField(blank=True, max_length=150, verbose_name='narahubung')),
-                ('contact_phone', models.CharField(blank=True, max_length=30, verbose_name='telepon narahubung')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='lintang')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='bujur')),
-                ('distance_km', models.DecimalField(blank=True, decimal_places=1, max_digits=6, null=True, verbose_name='jarak dari kantor Dukcapil (km)')),
-                ('desa', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='schools', to='schools.desa', verbose_name='desa/kelurahan')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("npsn", models.CharField(max_length=8, unique=True, verbose_name="NPSN")),
+                ("name", models.CharField(max_length=200, verbose_name="nama sekolah")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("SMA", "SMA"), ("SMK", "SMK"), ("MA", "MA"), ("SLB", "SLB"), ("other", "Lainnya")],
+                        max_length=5,
+                        verbose_name="jenjang",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("negeri", "Negeri"), ("swasta", "Swasta")], max_length=6, verbose_name="status"
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=300, verbose_name="alamat")),
+                ("contact_name", models.CharField(blank=True, max_length=150, verbose_name="narahubung")),
+                ("contact_phone", models.CharField(blank=True, max_length=30, verbose_name="telepon narahubung")),
+                (
+                    "latitude",
+                    models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="lintang"),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="bujur"),
+                ),
+                (
+                    "distance_km",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=6,
+                        null=True,
+                        verbose_name="jarak dari kantor Dukcapil (km)",
+                    ),
+                ),
+                (
+                    "desa",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="schools",
+                        to="schools.desa",
+                        verbose_name="desa/kelurahan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sekolah',
-                'verbose_name_plural': 'sekolah',
-                'ordering': ['name'],
+                "verbose_name": "sekolah",
+                "verbose_name_plural": "sekolah",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='SchoolAdmin',
+            name="SchoolAdmin",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='admin_links', to='schools.school')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='school_links', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="admin_links", to="schools.school"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="school_links",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'admin sekolah',
-                'verbose_name_plural': 'admin sekolah',
+                "verbose_name": "admin sekolah",
+                "verbose_name_plural": "admin sekolah",
             },
         ),
         migrations.AddField(
-            model_name='school',
-            name='admins',
-            field=models.ManyToManyField(blank=True, related_name='administered_schools', through='schools.SchoolAdmin', to=settings.AUTH_USER_MODEL, verbose_name='admin sekolah'),
+            model_name="school",
+            name="admins",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="administered_schools",
+                through="schools.SchoolAdmin",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="admin sekolah",
+            ),
         ),
         migrations.CreateModel(
-            name='SchoolAdminEvent',
+            name="SchoolAdminEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='schools.schooladmin')),
-                ('school', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='schools.school')),
-                ('user', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL)),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="schools.schooladmin",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="schools.school",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='SchoolEvent',
+            name="SchoolEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('npsn', models.CharField(max_length=8, verbose_name='NPSN')),
-                ('name', models.CharField(max_length=200, verbose_name='nama sekolah')),
-                ('level', models.CharField(choices=[('SMA', 'SMA'), ('SMK', 'SMK'), ('MA', 'MA'), ('SLB', 'SLB'), ('other', 'Lainnya')], max_length=5, verbose_name='jenjang')),
-                ('status', models.CharField(choices=[('negeri', 'Negeri'), ('swasta', 'Swasta')], max_length=6, verbose_name='status')),
-                ('address', models.CharField(blank=True, max_length=300, verbose_name='alamat')),
-                ('contact_name', models.CharField(blank=True, max_length=150, verbose_name='narahubung')),
-                ('contact_phone', models.CharField(blank=True, max_length=30, verbose_name='telepon narahubung')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='lintang')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='bujur')),
-                ('distance_km', models.DecimalField(blank=True, decimal_places=1, max_digits=6, null=True, verbose_name='jarak dari kantor Dukcapil (km)')),
-                ('desa', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='schools.desa', verbose_name='desa/kelurahan')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='schools.school')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                ("npsn", models.CharField(max_length=8, verbose_name="NPSN")),
+                ("name", models.CharField(max_length=200, verbose_name="nama sekolah")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("SMA", "SMA"), ("SMK", "SMK"), ("MA", "MA"), ("SLB", "SLB"), ("other", "Lainnya")],
+                        max_length=5,
+                        verbose_name="jenjang",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("negeri", "Negeri"), ("swasta", "Swasta")], max_length=6, verbose_name="status"
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=300, verbose_name="alamat")),
+                ("contact_name", models.CharField(blank=True, max_length=150, verbose_name="narahubung")),
+                ("contact_phone", models.CharField(blank=True, max_length=30, verbose_name="telepon narahubung")),
+                (
+                    "latitude",
+                    models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="lintang"),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="bujur"),
+                ),
+                (
+                    "distance_km",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=6,
+                        null=True,
+                        verbose_name="jarak dari kantor Dukcapil (km)",
+                    ),
+                ),
+                (
+                    "desa",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="schools.desa",
+                        verbose_name="desa/kelurahan",
+                    ),
+                ),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="schools.school",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Student',
+            name="Student",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='nama')),
-                ('gender', models.CharField(choices=[('L', 'Laki-laki'), ('P', 'Perempuan')], max_length=1, verbose_name='jenis kelamin')),
-                ('birth_place', models.CharField(blank=True, max_length=100, verbose_name='tempat lahir')),
-                ('birth_date', models.DateField(verbose_name='tanggal lahir')),
-                ('nik', models.CharField(blank=True, max_length=16, verbose_name='NIK')),
-                ('kk', models.CharField(blank=True, max_length=16, verbose_name='No KK')),
-                ('nisn', models.CharField(blank=True, max_length=10, verbose_name='NISN')),
-                ('nipd', models.CharField(blank=True, max_length=30, verbose_name='NIPD')),
-                ('class_name', models.CharField(blank=True, max_length=50, verbose_name='rombel')),
-                ('is_active', models.BooleanField(default=True, verbose_name='aktif')),
-                ('left_on', models.DateField(blank=True, null=True, verbose_name='tanggal keluar')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='dibuat')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='diubah')),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='students', to='schools.school', verbose_name='sekolah')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, verbose_name="nama")),
+                (
+                    "gender",
+                    models.CharField(
+                        choices=[("L", "Laki-laki"), ("P", "Perempuan")], max_length=1, verbose_name="jenis kelamin"
+                    ),
+                ),
+                ("birth_place", models.CharField(blank=True, max_length=100, verbose_name="tempat lahir")),
+                ("birth_date", models.DateField(verbose_name="tanggal lahir")),
+                ("nik", models.CharField(blank=True, max_length=16, verbose_name="NIK")),
+                ("kk", models.CharField(blank=True, max_length=16, verbose_name="No KK")),
+                ("nisn", models.CharField(blank=True, max_length=10, verbose_name="NISN")),
+                ("nipd", models.CharField(blank=True, max_length=30, verbose_name="NIPD")),
+                ("class_name", models.CharField(blank=True, max_length=50, verbose_name="rombel")),
+                ("is_active", models.BooleanField(default=True, verbose_name="aktif")),
+                ("left_on", models.DateField(blank=True, null=True, verbose_name="tanggal keluar")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="dibuat")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="diubah")),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="students",
+                        to="schools.school",
+                        verbose_name="sekolah",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'peserta didik',
-                'verbose_name_plural': 'peserta didik',
-                'ordering': ['school', 'class_name', 'name'],
+                "verbose_name": "peserta didik",
+                "verbose_name_plural": "peserta didik",
+                "ordering": ["school", "class_name", "name"],
             },
         ),
         migrations.CreateModel(
-            name='StudentEvent',
+            name="StudentEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('name', models.CharField(max_length=200, verbose_name='nama')),
-                ('gender', models.CharField(choices=[('L', 'Laki-laki'), ('P', 'Perempuan')], max_length=1, verbose_name='jenis kelamin')),
-                ('birth_place', models.CharField(blank=True, max_length=100, verbose_name='tempat lahir')),
-                ('birth_date', models.DateField(verbose_name='tanggal lahir')),
-                ('nik', models.CharField(blank=True, max_length=16, verbose_name='NIK')),
-                ('kk', models.CharField(blank=True, max_length=16, verbose_name='No KK')),
-                ('nisn', models.CharField(blank=True, max_length=10, verbose_name='NISN')),
-                ('nipd', models.CharField(blank=True, max_length=30, verbose_name='NIPD')),
-                ('class_name', models.CharField(blank=True, max_length=50, verbose_name='rombel')),
-                ('is_active', models.BooleanField(default=True, verbose_name='aktif')),
-                ('left_on', models.DateField(blank=True, null=True, verbose_name='tanggal keluar')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='dibuat')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='diubah')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='schools.student')),
-                ('school', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='schools.school', verbose_name='sekolah')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                ("name", models.CharField(max_length=200, verbose_name="nama")),
+                (
+                    "gender",
+                    models.CharField(
+                        choices=[("L", "Laki-laki"), ("P", "Perempuan")], max_length=1, verbose_name="jenis kelamin"
+                    ),
+                ),
+                ("birth_place", models.CharField(blank=True, max_length=100, verbose_name="tempat lahir")),
+                ("birth_date", models.DateField(verbose_name="tanggal lahir")),
+                ("nik", models.CharField(blank=True, max_length=16, verbose_name="NIK")),
+                ("kk", models.CharField(blank=True, max_length=16, verbose_name="No KK")),
+                ("nisn", models.CharField(blank=True, max_length=10, verbose_name="NISN")),
+                ("nipd", models.CharField(blank=True, max_length=30, verbose_name="NIPD")),
+                ("class_name", models.CharField(blank=True, max_length=50, verbose_name="rombel")),
+                ("is_active", models.BooleanField(default=True, verbose_name="aktif")),
+                ("left_on", models.DateField(blank=True, null=True, verbose_name="tanggal keluar")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="dibuat")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="diubah")),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="schools.student",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="schools.school",
+                        verbose_name="sekolah",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.AddConstraint(
-            model_name='schooladmin',
-            constraint=models.UniqueConstraint(fields=('school', 'user'), name='school_admin_unique'),
+            model_name="schooladmin",
+            constraint=models.UniqueConstraint(fields=("school", "user"), name="school_admin_unique"),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='schooladmin',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "schools_schooladminevent" ("created_at", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "school_id", "user_id") VALUES (NEW."created_at", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."school_id", NEW."user_id"); RETURN NULL;', hash='b40ec34e8ebb7dca94844372edd1df5911707c3e', operation='INSERT', pgid='pgtrigger_insert_insert_79c16', table='schools_schooladmin', when='AFTER')),
+            model_name="schooladmin",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "schools_schooladminevent" ("created_at", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "school_id", "user_id") VALUES (NEW."created_at", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."school_id", NEW."user_id"); RETURN NULL;',
+                    hash="b40ec34e8ebb7dca94844372edd1df5911707c3e",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_79c16",
+                    table="schools_schooladmin",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='schooladmin',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "schools_schooladminevent" ("created_at", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "school_id", "user_id") VALUES (NEW."created_at", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."school_id", NEW."user_id"); RETURN NULL;', hash='e7be9dd51a9337c7c4ad64b6851b3d5e0dfcee1a', operation='UPDATE', pgid='pgtrigger_update_update_19274', table='schools_schooladmin', when='AFTER')),
+            model_name="schooladmin",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "schools_schooladminevent" ("created_at", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "school_id", "user_id") VALUES (NEW."created_at", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."school_id", NEW."user_id"); RETURN NULL;',
+                    hash="e7be9dd51a9337c7c4ad64b6851b3d5e0dfcee1a",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_19274",
+                    table="schools_schooladmin",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='schooladmin',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "schools_schooladminevent" ("created_at", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "school_id", "user_id") VALUES (OLD."created_at", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."school_id", OLD."user_id"); RETURN NULL;', hash='ca6cff1f41a490939fe9ab18a19401d875ef249b', operation='DELETE', pgid='pgtrigger_delete_delete_4f317', table='schools_schooladmin', when='AFTER')),
+            model_name="schooladmin",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "schools_schooladminevent" ("created_at", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "school_id", "user_id") VALUES (OLD."created_at", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."school_id", OLD."user_id"); RETURN NULL;',
+                    hash="ca6cff1f41a490939fe9ab18a19401d875ef249b",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_4f317",
+                    table="schools_schooladmin",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddConstraint(
-            model_name='school',
-            constraint=models.CheckConstraint(condition=models.Q(('npsn__regex', '^[0-9]{8}$')), name='school_npsn_8_digits'),
+            model_name="school",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("npsn__regex", "^[0-9]{8}$")), name="school_npsn_8_digits"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='school',
-            constraint=models.CheckConstraint(condition=models.Q(('latitude__isnull', True), models.Q(('latitude__gte', -90), ('latitude__lte', 90)), _connector='OR'), name='school_latitude_range'),
+            model_name="school",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("latitude__isnull", True), models.Q(("latitude__gte", -90), ("latitude__lte", 90)), _connector="OR"
+                ),
+                name="school_latitude_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='school',
-            constraint=models.CheckConstraint(condition=models.Q(('longitude__isnull', True), models.Q(('longitude__gte', -180), ('longitude__lte', 180)), _connector='OR'), name='school_longitude_range'),
+            model_name="school",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("longitude__isnull", True),
+                    models.Q(("longitude__gte", -180), ("longitude__lte", 180)),
+                    _connector="OR",
+                ),
+                name="school_longitude_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='school',
-            constraint=models.CheckConstraint(condition=models.Q(('distance_km__isnull', True), ('distance_km__gte', 0), _connector='OR'), name='school_distance_not_negative'),
+            model_name="school",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("distance_km__isnull", True), ("distance_km__gte", 0), _connector="OR"),
+                name="school_distance_not_negative",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='school',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "schools_schoolevent" ("address", "contact_name", "contact_phone", "desa_id", "distance_km", "id", "latitude", "level", "longitude", "name", "npsn", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status") VALUES (NEW."address", NEW."contact_name", NEW."contact_phone", NEW."desa_id", NEW."distance_km", NEW."id", NEW."latitude", NEW."level", NEW."longitude", NEW."name", NEW."npsn", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."status"); RETURN NULL;', hash='5f39f4121885fae0e048cecafe589d9a6731b4e6', operation='INSERT', pgid='pgtrigger_insert_insert_65445', table='schools_school', when='AFTER')),
+            model_name="school",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "schools_schoolevent" ("address", "contact_name", "contact_phone", "desa_id", "distance_km", "id", "latitude", "level", "longitude", "name", "npsn", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status") VALUES (NEW."address", NEW."contact_name", NEW."contact_phone", NEW."desa_id", NEW."distance_km", NEW."id", NEW."latitude", NEW."level", NEW."longitude", NEW."name", NEW."npsn", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."status"); RETURN NULL;',
+                    hash="5f39f4121885fae0e048cecafe589d9a6731b4e6",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_65445",
+                    table="schools_school",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='school',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "schools_schoolevent" ("address", "contact_name", "contact_phone", "desa_id", "distance_km", "id", "latitude", "level", "longitude", "name", "npsn", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status") VALUES (NEW."address", NEW."contact_name", NEW."contact_phone", NEW."desa_id", NEW."distance_km", NEW."id", NEW."latitude", NEW."level", NEW."longitude", NEW."name", NEW."npsn", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."status"); RETURN NULL;', hash='380689a8e50bbd0e198c8d012e027c96cc09d37c', operation='UPDATE', pgid='pgtrigger_update_update_792e7', table='schools_school', when='AFTER')),
+            model_name="school",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "schools_schoolevent" ("address", "contact_name", "contact_phone", "desa_id", "distance_km", "id", "latitude", "level", "longitude", "name", "npsn", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status") VALUES (NEW."address", NEW."contact_name", NEW."contact_phone", NEW."desa_id", NEW."distance_km", NEW."id", NEW."latitude", NEW."level", NEW."longitude", NEW."name", NEW."npsn", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."status"); RETURN NULL;',
+                    hash="380689a8e50bbd0e198c8d012e027c96cc09d37c",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_792e7",
+                    table="schools_school",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='school',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "schools_schoolevent" ("address", "contact_name", "contact_phone", "desa_id", "distance_km", "id", "latitude", "level", "longitude", "name", "npsn", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status") VALUES (OLD."address", OLD."contact_name", OLD."contact_phone", OLD."desa_id", OLD."distance_km", OLD."id", OLD."latitude", OLD."level", OLD."longitude", OLD."name", OLD."npsn", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."status"); RETURN NULL;', hash='91d5f5abf83488b37802428859dcc72435bb06db', operation='DELETE', pgid='pgtrigger_delete_delete_1ffa2', table='schools_school', when='AFTER')),
+            model_name="school",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "schools_schoolevent" ("address", "contact_name", "contact_phone", "desa_id", "distance_km", "id", "latitude", "level", "longitude", "name", "npsn", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status") VALUES (OLD."address", OLD."contact_name", OLD."contact_phone", OLD."desa_id", OLD."distance_km", OLD."id", OLD."latitude", OLD."level", OLD."longitude", OLD."name", OLD."npsn", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."status"); RETURN NULL;',
+                    hash="91d5f5abf83488b37802428859dcc72435bb06db",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_1ffa2",
+                    table="schools_school",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddIndex(
-            model_name='student',
-            index=models.Index(fields=['school', 'is_active', 'birth_date'], name='student_school_active_birth'),
+            model_name="student",
+            index=models.Index(fields=["school", "is_active", "birth_date"], name="student_school_active_birth"),
         ),
         migrations.AddIndex(
-            model_name='student',
-            index=models.Index(fields=['nisn'], name='student_nisn'),
+            model_name="student",
+            index=models.Index(fields=["nisn"], name="student_nisn"),
         ),
         migrations.AddConstraint(
-            model_name='student',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_active', True), models.Q(('nik', ''), _negated=True)), fields=('nik',), name='student_nik_unique_among_active', violation_error_message='NIK ini sudah dipakai peserta didik aktif lain.'),
+            model_name="student",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_active", True), models.Q(("nik", ""), _negated=True)),
+                fields=("nik",),
+                name="student_nik_unique_among_active",
+                violation_error_message="NIK ini sudah dipakai peserta didik aktif lain.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='student',
-            constraint=models.CheckConstraint(condition=models.Q(('nik', ''), ('nik__regex', '^[1-9][0-9]{15}$'), _connector='OR'), name='student_nik_format'),
+            model_name="student",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("nik", ""), ("nik__regex", "^[1-9][0-9]{15}$"), _connector="OR"),
+                name="student_nik_format",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='student',
-            constraint=models.CheckConstraint(condition=models.Q(('kk', ''), ('kk__regex', '^[0-9]{16}$'), _connector='OR'), name='student_kk_format'),
+            model_name="student",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kk", ""), ("kk__regex", "^[0-9]{16}$"), _connector="OR"), name="student_kk_format"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='student',
-            constraint=models.CheckConstraint(condition=models.Q(('nisn', ''), ('nisn__regex', '^[0-9]{10}$'), _connector='OR'), name='student_nisn_format'),
+            model_name="student",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("nisn", ""), ("nisn__regex", "^[0-9]{10}$"), _connector="OR"),
+                name="student_nisn_format",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='student',
-            constraint=models.CheckConstraint(condition=models.Q(('nik', ''), models.Q(('nik', models.F('kk')), _negated=True), _connector='OR'), name='student_nik_not_kk'),
+            model_name="student",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("nik", ""), models.Q(("nik", models.F("kk")), _negated=True), _connector="OR"),
+                name="student_nik_not_kk",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='student',
-            constraint=models.CheckConstraint(condition=models.Q(('gender__in', ['L', 'P'])), name='student_gender_valid'),
+            model_name="student",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("gender__in", ["L", "P"])), name="student_gender_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='student',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('is_active', True), ('left_on__isnull', True)), ('is_active', False), _connector='OR'), name='student_left_on_only_when_left'),
+            model_name="student",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("is_active", True), ("left_on__isnull", True)), ("is_active", False), _connector="OR"
+                ),
+                name="student_left_on_only_when_left",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='student',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "schools_studentevent" ("birth_date", "birth_place", "class_name", "created_at", "gender", "id", "is_active", "kk", "left_on", "name", "nik", "nipd", "nisn", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "school_id", "updated_at") VALUES (NEW."birth_date", NEW."birth_place", NEW."class_name", NEW."created_at", NEW."gender", NEW."id", NEW."is_active", NEW."kk", NEW."left_on", NEW."name", NEW."nik", NEW."nipd", NEW."nisn", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."school_id", NEW."updated_at"); RETURN NULL;', hash='7db75b635efbcfb87d96df141cf1fa6ffb02e511', operation='INSERT', pgid='pgtrigger_insert_insert_b4719', table='schools_student', when='AFTER')),
+            model_name="student",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "schools_studentevent" ("birth_date", "birth_place", "class_name", "created_at", "gender", "id", "is_active", "kk", "left_on", "name", "nik", "nipd", "nisn", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "school_id", "updated_at") VALUES (NEW."birth_date", NEW."birth_place", NEW."class_name", NEW."created_at", NEW."gender", NEW."id", NEW."is_active", NEW."kk", NEW."left_on", NEW."name", NEW."nik", NEW."nipd", NEW."nisn", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."school_id", NEW."updated_at"); RETURN NULL;',
+                    hash="7db75b635efbcfb87d96df141cf1fa6ffb02e511",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_b4719",
+                    table="schools_student",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='student',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "schools_studentevent" ("birth_date", "birth_place", "class_name", "created_at", "gender", "id", "is_active", "kk", "left_on", "name", "nik", "nipd", "nisn", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "school_id", "updated_at") VALUES (NEW."birth_date", NEW."birth_place", NEW."class_name", NEW."created_at", NEW."gender", NEW."id", NEW."is_active", NEW."kk", NEW."left_on", NEW."name", NEW."nik", NEW."nipd", NEW."nisn", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."school_id", NEW."updated_at"); RETURN NULL;', hash='7170244334498b35446f8bd948c54cd6d05649a4', operation='UPDATE', pgid='pgtrigger_update_update_cc41f', table='schools_student', when='AFTER')),
+            model_name="student",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "schools_studentevent" ("birth_date", "birth_place", "class_name", "created_at", "gender", "id", "is_active", "kk", "left_on", "name", "nik", "nipd", "nisn", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "school_id", "updated_at") VALUES (NEW."birth_date", NEW."birth_place", NEW."class_name", NEW."created_at", NEW."gender", NEW."id", NEW."is_active", NEW."kk", NEW."left_on", NEW."name", NEW."nik", NEW."nipd", NEW."nisn", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."school_id", NEW."updated_at"); RETURN NULL;',
+                    hash="7170244334498b35446f8bd948c54cd6d05649a4",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_cc41f",
+                    table="schools_student",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='student',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "schools_studentevent" ("birth_date", "birth_place", "class_name", "created_at", "gender", "id", "is_active", "kk", "left_on", "name", "nik", "nipd", "nisn", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "school_id", "updated_at") VALUES (OLD."birth_date", OLD."birth_place", OLD."class_name", OLD."created_at", OLD."gender", OLD."id", OLD."is_active", OLD."kk", OLD."left_on", OLD."name", OLD."nik", OLD."nipd", OLD."nisn", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."school_id", OLD."updated_at"); RETURN NULL;', hash='2d1f2187db8cf2833bd3f51e40cdc00b039fe8a3', operation='DELETE', pgid='pgtrigger_delete_delete_e6d4e', table='schools_student', when='AFTER')),
+            model_name="student",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "schools_studentevent" ("birth_date", "birth_place", "class_name", "created_at", "gender", "id", "is_active", "kk", "left_on", "name", "nik", "nipd", "nisn", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "school_id", "updated_at") VALUES (OLD."birth_date", OLD."birth_place", OLD."class_name", OLD."created_at", OLD."gender", OLD."id", OLD."is_active", OLD."kk", OLD."left_on", OLD."name", OLD."nik", OLD."nipd", OLD."nisn", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."school_id", OLD."updated_at"); RETURN NULL;',
+                    hash="2d1f2187db8cf2833bd3f51e40cdc00b039fe8a3",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_e6d4e",
+                    table="schools_student",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]
