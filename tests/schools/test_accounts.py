@@ -1,0 +1,129 @@
+"""School admin accounts: created by a supervisor with a one-time password, forced change, deactivation."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+
+from schools.models import AccountProfile, SchoolAdmin
+from schools.roles import SCHOOL_ADMIN_GROUP
+
+pytestmark = pytest.mark.django_db
+MIDDLEWARE = "schools.middleware.PasswordChangeRequiredMiddleware"
+
+
+@pytest.fixture
+def forced_change(settings):
+    """The middleware as the lead installs it (after AuthenticationMiddleware)."""
+    if MIDDLEWARE not in settings.MIDDLEWARE:
+        middleware = list(settings.MIDDLEWARE)
+        middleware.insert(middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1, MIDDLEWARE)
+        settings.MIDDLEWARE = middleware
+
+
+def create(client, school, **extra):
+    data = {"school": school.pk, "full_name": "Operator Sekolah", "username": "sekolah-baru", "phone": "0812 3456 7890"}
+    data.update(extra)
+    return client.post(reverse("schools:account_create"), data)
+
+
+def test_only_supervisors_manage_accounts(client, school, operator, school_admin):
+    assert client.get(reverse("schools:account_list")).status_code == 302
+    for user in (operator, school_admin):
+        client.force_login(user)
+        assert client.get(reverse("schools:account_list")).status_code == 403
+        assert create(client, school).status_code == 403
+    assert not get_user_model().objects.filter(username="sekolah-baru").exists()
+
+
+def test_supervisor_creates_account_with_one_time_password_shown_once(client, school, supervisor):
+    client.force_login(supervisor)
+    response = create(client, school)
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    password = response.context["password"]
+    assert password in response.content.decode()
+    user = get_user_model().objects.get(username="sekolah-baru")
+    assert user.check_password(password)
+    assert user.groups.filter(name=SCHOOL_ADMIN_GROUP).exists()
+    assert SchoolAdmin.objects.filter(user=user, school=school).exists()
+    assert user.account_profile.must_change_password and user.account_profile.phone == "0812 3456 7890"
+    assert password not in client.get(reverse("schools:account_list")).content.decode()
+
+
+@pytest.mark.parametrize(
+    "extra,field",
+    [
+        ({"username": "Bad Name!"}, "username"),
+        ({"username": "supervisor"}, "username"),
+        ({"phone": "", "email": ""}, "__all__"),
+        ({"phone": "abc"}, "phone"),
+    ],
+)
+def test_account_form_errors(client, school, supervisor, extra, field):
+    client.force_login(supervisor)
+    response = create(client, school, **extra)
+    assert response.status_code == 422
+    assert field in response.context["form"].errors
+
+
+def test_first_login_forces_a_new_password(client, school, supervisor, forced_change):
+    client.force_login(supervisor)
+    password = create(client, school).context["password"]
+    admin = Client()
+    assert admin.login(username="sekolah-baru", password=password)
+    response = admin.get(reverse("home"))
+    assert response.status_code == 302 and response.url == reverse("schools:password_first")
+    assert admin.get(reverse("schools:upload_new")).url == reverse("schools:password_first")
+    page = admin.get(reverse("schools:password_first"))
+    assert "kata sandi sekali pakai" in page.content.decode()
+    weak = admin.post(reverse("schools:password_first"), {"new_password1": "123", "new_password2": "123"})
+    assert weak.status_code == 422
+    done = admin.post(
+        reverse("schools:password_first"),
+        {"new_password1": "sungai-batanghari-77", "new_password2": "sungai-batanghari-77"},
+    )
+    assert done.status_code == 302
+    assert admin.get(reverse("schools:upload_new")).status_code == 200
+    profile = AccountProfile.objects.get(user__username="sekolah-baru")
+    assert not profile.must_change_password and profile.password_changed_at
+
+
+def test_deactivation_ends_sessions(client, school, supervisor, school_admin):
+    admin = Client()
+    admin.force_login(school_admin)
+    assert admin.get(reverse("schools:upload_new")).status_code == 200
+    client.force_login(supervisor)
+    response = client.post(reverse("schools:account_deactivate", args=[school_admin.pk]))
+    assert response.status_code == 302
+    school_admin.refresh_from_db()
+    assert not school_admin.is_active
+    assert admin.get(reverse("schools:upload_new")).status_code == 302  # back to the login page
+    user_ids = [s.get_decoded().get("_auth_user_id") for s in Session.objects.all()]
+    assert str(school_admin.pk) not in user_ids
+
+
+def test_reset_password_reactivates_with_a_new_one_time_password(client, school, supervisor, school_admin):
+    client.force_login(supervisor)
+    client.post(reverse("schools:account_deactivate", args=[school_admin.pk]))
+    response = client.post(reverse("schools:account_reset_password", args=[school_admin.pk]))
+    password = response.context["password"]
+    school_admin.refresh_from_db()
+    assert school_admin.is_active and school_admin.check_password(password)
+    assert school_admin.account_profile.must_change_password
+
+
+def test_supervisor_cannot_reset_non_school_admin_accounts(client, supervisor, operator):
+    client.force_login(supervisor)
+    assert client.post(reverse("schools:account_reset_password", args=[operator.pk])).status_code == 404
+    assert client.post(reverse("schools:account_deactivate", args=[operator.pk])).status_code == 404
+
+
+def test_account_list_queries_bounded(client, school, supervisor, django_assert_max_num_queries):
+    client.force_login(supervisor)
+    for index in range(5):
+        create(client, school, username=f"sekolah-{index}")
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("schools:account_list"))
+    assert response.content.decode().count("Belum ganti sandi") == 5
