@@ -348,7 +348,8 @@ class PlanningRow:
 
     @property
     def complete(self) -> bool:
-        return self.progress.remaining <= 0
+        """Every target student is recorded (a school without a target list is not complete)."""
+        return self.progress.target > 0 and self.progress.remaining <= 0
 
     @property
     def needs_date(self) -> bool:
@@ -357,7 +358,7 @@ class PlanningRow:
     @property
     def days_needed(self) -> int:
         """Visit days still needed: remaining ÷ (kits × students a kit records per day), rounded up."""
-        if self.complete:
+        if self.progress.remaining <= 0:
             return 0
         per_day = self.kits * self.students_per_kit_per_day
         return -(-self.progress.remaining // per_day)
