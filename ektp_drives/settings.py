@@ -93,6 +93,13 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 # Separate test databases let several test runs share one server.
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
+# Optional read replica (PostgreSQL streaming replication) for heavy read-only pages such as the
+# progress dashboards: code that may read slightly stale data uses .using(DASHBOARD_DATABASE).
+if env("REPLICA_DATABASE_URL", default=""):
+    DATABASES["replica"] = env.db("REPLICA_DATABASE_URL")
+    DATABASES["replica"]["ENGINE"] = "django.db.backends.postgresql"
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DASHBOARD_DATABASE = "replica" if "replica" in DATABASES else "default"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -180,6 +187,9 @@ PGHISTORY_ADMIN_CLASS = "ektp_drives.history_admin.HistoryEventsAdmin"
 # Backups (manage.py db_backup / db_restore, scripts/backup.sh): custom-format pg_dump files, mode 0600.
 BACKUP_DIR = Path(env("BACKUP_DIR", default=str(VAR_DIR / "backups")))
 BACKUP_KEEP_DAYS = env.int("BACKUP_KEEP_DAYS", default=30)
+# Directory of pg_dump/pg_restore/psql to use; by default the ones matching the server's major version
+# are found (pgserver's own, /usr/lib/postgresql/<major>/bin, PATH).
+PG_BIN_DIR = env("PG_BIN_DIR", default="")
 
 # Personal data: no NIK / No KK (16 digits) in logs or error reports. Every handler masks them, and
 # Django's error reports (500 e-mails, the DEBUG page) go through the masking reporter and filter.
