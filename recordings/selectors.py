@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.conf import settings
+from django.db import connection, models
+from django.db.models import Count, Exists, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -94,6 +97,16 @@ class Progress:
     refused: int = 0
     waiting: int = 0
     needs_nik: int = 0
+    under_age: int = 0  # active students under 16 on the reference date: not in the target yet
+
+    @classmethod
+    def total(cls, items) -> Progress:
+        """Sum several Progress values (schools into a kecamatan or a drive)."""
+        sums = dict.fromkeys((f.name for f in fields(cls)), 0)
+        for item in items:
+            for name in sums:
+                sums[name] += getattr(item, name)
+        return cls(**sums)
 
     @property
     def target(self) -> int:
@@ -113,19 +126,12 @@ class Progress:
 
 def drive_progress(drive: Drive, *, schools: QuerySet[School] | None = None) -> Progress:
     """Return the drive's totals, optionally limited to some schools, in one query."""
-    students = drive_candidates(drive)
-    if schools is not None:
-        students = students.filter(school__in=schools)
-    return Progress(**students.aggregate(**_count_aggregates()))
+    return Progress.total(drive_tallies(drive, schools=schools).values())
 
 
 def drive_progress_by_school(drive: Drive, *, schools: QuerySet[School] | None = None) -> dict[int, Progress]:
     """Return {school id: Progress} for the drive's schools in one query."""
-    students = drive_candidates(drive)
-    if schools is not None:
-        students = students.filter(school__in=schools)
-    rows = students.order_by().values("school_id").annotate(**_count_aggregates())
-    return {row.pop("school_id"): Progress(**row) for row in rows}
+    return drive_tallies(drive, schools=schools)
 
 
 @dataclass(frozen=True)
@@ -435,3 +441,437 @@ def drive_planning(
         rows = [row for row in rows if status in row.statuses]
     rows.sort(key=lambda r: (r.visited, r.complete, r.next_visit is not None, -r.progress.remaining, r.school.name))
     return rows
+
+
+# --- Progress pages (issue 5): completion per school, kecamatan and drive ---------------------
+#
+# The per-school tally is one hand-written query: the latest outcome of every student is taken
+# once with DISTINCT ON (student) ordered by tap time, then joined to the drive's students. The
+# ORM's correlated subquery evaluates once per FILTER clause and takes ~50 s at a million students;
+# this takes ~2 s cold (see docs/benchmarks.md), and recordings.progress_cache keeps it exact and warm.
+
+
+def _school_filter(schools, column: str) -> tuple[str, list]:
+    """SQL restricting ``column`` to some schools (a queryset, or an iterable of ids), or nothing."""
+    if schools is None:
+        return "", []
+    if isinstance(schools, QuerySet):
+        sql, params = schools.order_by().values("pk").query.sql_with_params()
+        return f" AND {column} IN ({sql})", list(params)
+    return f" AND {column} = ANY(%s)", [[int(pk) for pk in schools]]
+
+
+def _tables() -> dict[str, str]:
+    from recordings.models import DriveSchool
+
+    return {
+        "recording": Recording._meta.db_table,
+        "visit": Visit._meta.db_table,
+        "student": Student._meta.db_table,
+        "drive_school": DriveSchool._meta.db_table,
+    }
+
+
+TALLY_FIELDS = (
+    "candidates",
+    "under_age",
+    "not_eligible",
+    "done",
+    "recorded",
+    "already_recorded",
+    "absent",
+    "biometric_failure",
+    "missing_documents",
+    "refused",
+    "waiting",
+    "needs_nik",
+)
+
+
+def drive_tallies(drive: Drive, *, schools=None) -> dict[int, Progress]:
+    """Return {school id: Progress} for the drive's schools that have active students (one query).
+
+    ``schools`` limits the count: a School queryset or a list of ids. Candidates are active students
+    of the drive's schools aged 16+ on the reference date; under-16 students are counted apart.
+    """
+    outcome = Recording.Outcome
+    cutoff = eligibility_cutoff(drive.reference_date)
+    recording_filter, recording_params = _school_filter(schools, "rs.school_id")
+    student_filter, student_params = _school_filter(schools, "s.school_id")
+    tables = _tables()
+    recording_join = f"JOIN {tables['student']} rs ON rs.id = r.student_id" if schools is not None else ""
+    sql = f"""
+        WITH latest AS (
+            SELECT DISTINCT ON (r.student_id) r.student_id, r.outcome
+            FROM {tables['recording']} r
+            JOIN {tables['visit']} v ON v.id = r.visit_id
+            {recording_join}
+            WHERE v.drive_id = %s{recording_filter}
+            ORDER BY r.student_id, r.recorded_at DESC, r.id DESC
+        ), students AS (
+            SELECT s.school_id, s.birth_date <= %s AS eligible, s.nik = '' AS no_nik, l.outcome
+            FROM {tables['student']} s
+            JOIN {tables['drive_school']} ds ON ds.school_id = s.school_id AND ds.drive_id = %s
+            LEFT JOIN latest l ON l.student_id = s.id
+            WHERE s.is_active{student_filter}
+        )
+        SELECT school_id,
+            COUNT(*) FILTER (WHERE eligible),
+            COUNT(*) FILTER (WHERE NOT eligible),
+            COUNT(*) FILTER (WHERE eligible AND outcome = %s),
+            COUNT(*) FILTER (WHERE eligible AND outcome IN (%s, %s)),
+            COUNT(*) FILTER (WHERE eligible AND outcome = %s),
+            COUNT(*) FILTER (WHERE eligible AND outcome = %s),
+            COUNT(*) FILTER (WHERE eligible AND outcome = %s),
+            COUNT(*) FILTER (WHERE eligible AND outcome = %s),
+            COUNT(*) FILTER (WHERE eligible AND outcome = %s),
+            COUNT(*) FILTER (WHERE eligible AND outcome = %s),
+            COUNT(*) FILTER (WHERE eligible AND outcome IS NULL),
+            COUNT(*) FILTER (WHERE eligible AND no_nik AND (outcome IS NULL OR outcome NOT IN (%s, %s, %s)))
+        FROM students
+        GROUP BY school_id
+    """  # noqa: S608 - only table names and fixed SQL fragments are formatted in; values are parameters
+    params = [
+        drive.pk,
+        *recording_params,
+        cutoff,
+        drive.pk,
+        *student_params,
+        outcome.NOT_ELIGIBLE,
+        outcome.RECORDED,
+        outcome.ALREADY_RECORDED,
+        outcome.RECORDED,
+        outcome.ALREADY_RECORDED,
+        outcome.ABSENT,
+        outcome.BIOMETRIC_FAILURE,
+        outcome.MISSING_DOCUMENTS,
+        outcome.REFUSED,
+        outcome.RECORDED,
+        outcome.ALREADY_RECORDED,
+        outcome.NOT_ELIGIBLE,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return {row[0]: Progress(**dict(zip(TALLY_FIELDS, row[1:], strict=True))) for row in rows}
+
+
+def _time_zone_name() -> str:
+    """The local time zone's name, checked before it is written into SQL."""
+    name = settings.TIME_ZONE
+    if not re.fullmatch(r"[A-Za-z0-9_/+\-]+", name):
+        raise ValueError(f"Unexpected TIME_ZONE {name!r}")
+    return name
+
+
+def drive_daily_changes(drive: Drive, *, schools=None) -> dict[int, dict[datetime.date, int]]:
+    """Return {school id: {day: change in done students}} for the chart of progress over time (one query).
+
+    A student's status at the end of each day is the latest outcome tapped up to then, so a
+    "biometric failure" after "recorded" takes the student off again; the changes of a school add
+    up to its current ``done``. Days are local (Asia/Jakarta).
+    """
+    tables = _tables()
+    student_filter, student_params = _school_filter(schools, "s.school_id")
+    cutoff = eligibility_cutoff(drive.reference_date)
+    day = f"(r.recorded_at AT TIME ZONE '{_time_zone_name()}')::date"
+    sql = f"""
+        WITH day_last AS (
+            SELECT DISTINCT ON (r.student_id, {day})
+                r.student_id, s.school_id, {day} AS day,
+                CASE WHEN r.outcome IN (%s, %s) THEN 1 ELSE 0 END AS done
+            FROM {tables["recording"]} r
+            JOIN {tables["visit"]} v ON v.id = r.visit_id
+            JOIN {tables["student"]} s ON s.id = r.student_id
+            JOIN {tables["drive_school"]} ds ON ds.school_id = s.school_id AND ds.drive_id = %s
+            WHERE v.drive_id = %s AND s.is_active AND s.birth_date <= %s{student_filter}
+            ORDER BY r.student_id, {day}, r.recorded_at DESC, r.id DESC
+        ), steps AS (
+            SELECT school_id, day, done - COALESCE(LAG(done) OVER (PARTITION BY student_id ORDER BY day), 0) AS delta
+            FROM day_last
+        )
+        SELECT school_id, day, SUM(delta)::int FROM steps GROUP BY school_id, day HAVING SUM(delta) <> 0
+    """  # noqa: S608 - table names, a checked time-zone name and fixed fragments; values are parameters
+    params = [*Recording.DONE_OUTCOMES, drive.pk, drive.pk, cutoff, *student_params]
+    changes: dict[int, dict[datetime.date, int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for school_id, on, delta in cursor.fetchall():
+            changes.setdefault(school_id, {})[on] = delta
+    return changes
+
+
+@dataclass(frozen=True)
+class SchoolVisits:
+    """A school's visits in a drive, summed up."""
+
+    last_visit: datetime.date | None = None
+    next_visit: datetime.date | None = None
+    visits_done: int = 0
+    in_progress: int = 0
+    planned: int = 0
+    postponed: int = 0
+    postponed_by_reason: tuple[tuple[str, int], ...] = ()
+
+
+class VisitState(models.TextChoices):
+    """Where a school stands in the drive's visit plan (derived, never stored)."""
+
+    IN_PROGRESS = "in_progress", gettext_lazy("Sedang dikunjungi")
+    VISITED = "visited", gettext_lazy("Sudah dikunjungi")
+    PLANNED = "planned", gettext_lazy("Dijadwalkan")
+    POSTPONED = "postponed", gettext_lazy("Ditunda")
+    NOT_VISITED = "not_visited", gettext_lazy("Belum dijadwalkan")
+
+
+@dataclass(frozen=True)
+class SchoolProgressRow:
+    """One school of a drive on the progress pages: who it is, its tally and its visits."""
+
+    school_id: int
+    npsn: str
+    name: str
+    level: str
+    status: str
+    kecamatan_id: int
+    kecamatan_name: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+    progress: Progress
+    visits: SchoolVisits
+
+    @property
+    def visited(self) -> bool:
+        """A school counts as visited once a visit has started (in progress or done)."""
+        return self.visits.last_visit is not None
+
+    @property
+    def visit_state(self) -> str:
+        if self.visits.in_progress:
+            return VisitState.IN_PROGRESS
+        if self.visited:
+            return VisitState.VISITED
+        if self.visits.planned:
+            return VisitState.PLANNED
+        if self.visits.postponed:
+            return VisitState.POSTPONED
+        return VisitState.NOT_VISITED
+
+    @property
+    def visit_state_label(self) -> str:
+        return VisitState(self.visit_state).label
+
+    @property
+    def level_label(self) -> str:
+        return School.Level(self.level).label if self.level in School.Level.values else self.level
+
+    @property
+    def status_label(self) -> str:
+        return School.Status(self.status).label if self.status in School.Status.values else self.status
+
+
+def drive_school_visits(drive: Drive, *, schools=None, today: datetime.date | None = None) -> dict[int, SchoolVisits]:
+    """Return {school id: SchoolVisits} for the drive (one query)."""
+    today = today or timezone.localdate()
+    status = Visit.Status
+    visits = Visit.objects.filter(drive=drive)
+    if schools is not None:
+        visits = visits.filter(school__in=schools) if isinstance(schools, QuerySet) else visits.filter(
+            school_id__in=list(schools)
+        )
+    reasons = Visit.PostponementReason.values
+    rows = (
+        visits.order_by()
+        .values("school_id")
+        .annotate(
+            last_visit=Max("date", filter=Q(status__in=Visit.VISITED_STATUSES)),
+            next_visit=Min("date", filter=Q(status=status.PLANNED, date__gte=today)),
+            visits_done=Count("pk", filter=Q(status=status.DONE)),
+            in_progress=Count("pk", filter=Q(status=status.IN_PROGRESS)),
+            planned=Count("pk", filter=Q(status=status.PLANNED, date__gte=today)),
+            postponed=Count("pk", filter=Q(status=status.POSTPONED)),
+            **{
+                f"postponed_{code}": Count("pk", filter=Q(status=status.POSTPONED, postponement_reason=code))
+                for code in reasons
+            },
+        )
+    )
+    result = {}
+    for row in rows:
+        by_reason = tuple((code, row.pop(f"postponed_{code}")) for code in reasons)
+        school_id = row.pop("school_id")
+        result[school_id] = SchoolVisits(**row, postponed_by_reason=tuple(r for r in by_reason if r[1]))
+    return result
+
+
+def drive_school_rows(
+    drive: Drive, *, schools=None, today: datetime.date | None = None
+) -> dict[int, SchoolProgressRow]:
+    """Return {school id: SchoolProgressRow} for the drive's schools (three queries, any data size)."""
+    listed = School.objects.filter(drive_links__drive=drive)
+    if schools is not None:
+        listed = listed.filter(pk__in=schools) if isinstance(schools, QuerySet) else listed.filter(
+            pk__in=list(schools)
+        )
+    tallies = drive_tallies(drive, schools=schools)
+    visits = drive_school_visits(drive, schools=schools, today=today)
+    empty_progress, no_visits = Progress(), SchoolVisits()
+    rows = {}
+    for pk, npsn, name, level, status, kecamatan_id, kecamatan_name, latitude, longitude in listed.values_list(
+        "pk", "npsn", "name", "level", "status", "desa__kecamatan_id", "desa__kecamatan__name", "latitude", "longitude"
+    ):
+        rows[pk] = SchoolProgressRow(
+            school_id=pk,
+            npsn=npsn,
+            name=name,
+            level=level,
+            status=status,
+            kecamatan_id=kecamatan_id,
+            kecamatan_name=kecamatan_name,
+            latitude=latitude,
+            longitude=longitude,
+            progress=tallies.get(pk, empty_progress),
+            visits=visits.get(pk, no_visits),
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class KecamatanProgressRow:
+    kecamatan_id: int
+    name: str
+    schools: int
+    schools_visited: int
+    progress: Progress
+
+    @property
+    def schools_not_visited(self) -> int:
+        return self.schools - self.schools_visited
+
+
+def progress_by_kecamatan(rows) -> list[KecamatanProgressRow]:
+    """Sum school rows per kecamatan, ordered by name."""
+    groups: dict[int, list[SchoolProgressRow]] = {}
+    for row in rows:
+        groups.setdefault(row.kecamatan_id, []).append(row)
+    result = [
+        KecamatanProgressRow(
+            kecamatan_id=kecamatan_id,
+            name=members[0].kecamatan_name,
+            schools=len(members),
+            schools_visited=sum(1 for m in members if m.visited),
+            progress=Progress.total(m.progress for m in members),
+        )
+        for kecamatan_id, members in groups.items()
+    ]
+    result.sort(key=lambda k: k.name)
+    return result
+
+
+@dataclass(frozen=True)
+class ProgressSummary:
+    """The headline of a drive (or of the schools a user may see): one look for the Kepala Dinas."""
+
+    progress: Progress
+    schools_total: int
+    schools_visited: int
+    schools_in_progress: int
+    schools_not_visited: tuple[SchoolProgressRow, ...]
+    visits_postponed: int
+    postponed_by_reason: tuple[tuple[str, str, int], ...]
+
+    @property
+    def schools_not_visited_count(self) -> int:
+        return len(self.schools_not_visited)
+
+
+def progress_summary(rows) -> ProgressSummary:
+    """Sum school rows into the headline."""
+    rows = list(rows)
+    reasons: dict[str, int] = {}
+    for row in rows:
+        for code, n in row.visits.postponed_by_reason:
+            reasons[code] = reasons.get(code, 0) + n
+    labels = dict(Visit.PostponementReason.choices)
+    return ProgressSummary(
+        progress=Progress.total(row.progress for row in rows),
+        schools_total=len(rows),
+        schools_visited=sum(1 for row in rows if row.visited),
+        schools_in_progress=sum(1 for row in rows if row.visits.in_progress),
+        schools_not_visited=tuple(sorted((row for row in rows if not row.visited), key=lambda r: r.name)),
+        visits_postponed=sum(row.visits.postponed for row in rows),
+        postponed_by_reason=tuple(
+            (code, labels[code], reasons[code]) for code in Visit.PostponementReason.values if reasons.get(code)
+        ),
+    )
+
+
+def cumulative_done_by_day(
+    changes: dict[int, dict[datetime.date, int]], *, school_ids=None, start: datetime.date, end: datetime.date
+) -> list[tuple[datetime.date, int]]:
+    """Turn per-school daily changes into [(day, done students at the end of that day)] from start to end.
+
+    Changes before ``start`` are carried into the first day and changes after ``end`` into the last, so
+    the last point always equals the current number of done students.
+    """
+    per_day: dict[datetime.date, int] = {}
+    for school_id, days in changes.items():
+        if school_ids is not None and school_id not in school_ids:
+            continue
+        for day, delta in days.items():
+            day = min(max(day, start), end)
+            per_day[day] = per_day.get(day, 0) + delta
+    series, total, day = [], 0, start
+    while day <= end:
+        total += per_day.get(day, 0)
+        series.append((day, total))
+        day += datetime.timedelta(days=1)
+    return series
+
+
+# Why a student is still to record, in the order a follow-up list reads best.
+FOLLOW_UP_REASONS = {
+    None: gettext_lazy("Belum didata"),
+    Recording.Outcome.ABSENT: Recording.Outcome.ABSENT.label,
+    Recording.Outcome.BIOMETRIC_FAILURE: Recording.Outcome.BIOMETRIC_FAILURE.label,
+    Recording.Outcome.MISSING_DOCUMENTS: Recording.Outcome.MISSING_DOCUMENTS.label,
+    Recording.Outcome.REFUSED: Recording.Outcome.REFUSED.label,
+}
+
+
+def students_to_record(drive: Drive, *, schools=None) -> QuerySet[Student]:
+    """The drive's target students not done yet, with their latest outcome and when (one query).
+
+    ``latest_outcome`` is None for students not served yet; ``latest_at`` is the tap time.
+    """
+    latest = Recording.objects.filter(student=OuterRef("pk"), visit__drive=drive).order_by("-recorded_at", "-pk")
+    students = Student.objects.filter(
+        is_active=True,
+        school__drive_links__drive=drive,
+        birth_date__lte=eligibility_cutoff(drive.reference_date),
+    )
+    if schools is not None:
+        students = students.filter(school__in=schools) if isinstance(schools, QuerySet) else students.filter(
+            school_id__in=list(schools)
+        )
+    return (
+        students.annotate(
+            latest_outcome=Subquery(latest.values("outcome")[:1]),
+            latest_at=Subquery(latest.values("recorded_at")[:1]),
+        )
+        .filter(
+            Q(latest_outcome__isnull=True)
+            | ~Q(latest_outcome__in=[*Recording.DONE_OUTCOMES, Recording.Outcome.NOT_ELIGIBLE])
+        )
+        .select_related("school")
+        .order_by("school__name", "class_name", "name", "pk")
+    )
+
+
+def visit_outcomes(visit: Visit) -> QuerySet[Recording]:
+    """The outcomes recorded at one visit, by class and name (one query)."""
+    return (
+        Recording.objects.filter(visit=visit)
+        .select_related("student", "recorded_by")
+        .order_by("student__class_name", "student__name", "pk")
+    )

@@ -1,0 +1,230 @@
+"""Drive-wide progress figures kept warm in the process, never stale.
+
+Counting a whole drive takes seconds at national scale (a million students), so the progress pages
+keep each drive's per-school rows and chart changes in memory and bring them up to date on every
+request from the change history that PostgreSQL triggers already write (django-pghistory event
+tables: every insert, update and delete of students, schools, drives, drive schools, visits and
+outcomes, including bulk writes and COPY).
+
+How the numbers stay exact:
+
+1. Every read runs in one REPEATABLE READ transaction. Its first statement reads, in one snapshot,
+   the highest event id of each tracked table (the "marks") and whether the snapshot is *clean*:
+   no transaction still running at that instant has written a tracked table, and none finished
+   between the snapshot and the check. In a clean snapshot every event not yet visible gets an
+   id above the marks (event ids are drawn when the row is written).
+2. A stored entry is reused as is only when the marks are unchanged. Otherwise the events above
+   the entry's marks name the schools touched since (a student's old and new school, the school
+   of an outcome's student, a visit's school, a school joining or leaving the drive); those
+   schools are counted again in the same snapshot and merged, so the page shows exactly the state
+   of its snapshot. A change to the drive itself, too many schools, or a change whose earlier
+   state is unknown (a row written with the triggers switched off) means a full count.
+3. The result is stored only when its snapshot was clean; otherwise the page is still exact and
+   the next request starts again from the last clean entry.
+
+Writes that bypass the triggers (``pgtrigger.ignore``, ``session_replication_role = replica``,
+TRUNCATE, restoring a backup into a running server) must call ``progress_cache_clear()`` or restart
+the app. Kecamatan names are reference data (not tracked): renaming one needs a restart.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.db import connection, transaction
+from django.utils import timezone
+
+from recordings.models import Drive
+from recordings.selectors import SchoolProgressRow, drive_daily_changes, drive_school_rows
+
+# (app label, model) of each tracked table whose events can change a drive's progress.
+TRACKED = (
+    ("schools", "School"),
+    ("schools", "Student"),
+    ("recordings", "Drive"),
+    ("recordings", "DriveSchool"),
+    ("recordings", "Visit"),
+    ("recordings", "Recording"),
+)
+# Above this many touched schools a full count is about as cheap as counting them one by one.
+INCREMENTAL_LIMIT = 1000
+MAX_ENTRIES = 8
+
+_entries: dict[tuple[int, datetime.date], _Entry] = {}
+_lock = threading.Lock()
+
+
+@dataclass
+class _Entry:
+    marks: tuple[int, ...]
+    rows: dict[int, SchoolProgressRow]
+    changes: dict[int, dict[datetime.date, int]]
+
+
+@dataclass
+class DriveSnapshot:
+    """A drive's school rows and daily changes, exact as of one database snapshot."""
+
+    drive: Drive
+    rows: dict[int, SchoolProgressRow]
+    changes: dict[int, dict[datetime.date, int]]
+    source: str  # "hit", "incremental", "full" (stored or not) or "direct" (no caching possible)
+    stats: dict = field(default_factory=dict)
+
+
+def progress_cache_clear() -> None:
+    """Forget every stored entry (after writes that bypass the history triggers)."""
+    with _lock:
+        _entries.clear()
+
+
+def _table(model_label: tuple[str, str], event: bool = False) -> str:
+    app_label, name = model_label
+    return apps.get_model(app_label, name + ("Event" if event else ""))._meta.db_table
+
+
+def _marks_and_cleanliness() -> tuple[tuple[int, ...], bool]:
+    """The highest event id per tracked table and whether the snapshot is clean (first statement)."""
+    tables = [_table(t, event=True) for t in TRACKED]
+    maxima = ", ".join(f"(SELECT COALESCE(MAX(pgh_id), 0) FROM {table})" for table in tables)  # noqa: S608
+    sql = f"""
+        SELECT {maxima},
+            NOT EXISTS (
+                SELECT 1 FROM pg_snapshot_xip(pg_current_snapshot()) AS running(xid)
+                WHERE pg_xact_status(running.xid) IS DISTINCT FROM 'in progress'
+                   OR EXISTS (
+                        SELECT 1 FROM pg_locks holder
+                        JOIN pg_locks written ON written.pid = holder.pid
+                        WHERE holder.locktype = 'transactionid'
+                          AND holder.transactionid::text::bigint = running.xid::text::bigint %% 4294967296
+                          AND written.locktype = 'relation'
+                          AND written.relation = ANY(%s::regclass[])
+                          AND written.mode NOT IN ('AccessShareLock', 'RowShareLock')
+                   )
+            )
+    """  # noqa: S608 - only table names from the models are formatted in
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [[_table(t) for t in TRACKED]])
+        row = cursor.fetchone()
+    return tuple(row[:-1]), bool(row[-1])
+
+
+def _touched_schools(drive: Drive, marks: tuple[int, ...]) -> set[int] | None:
+    """Schools whose rows may differ since ``marks``; None when only a full count is safe (one query)."""
+    mark = dict(zip(TRACKED, marks, strict=True))
+    ev = {t: _table(t, event=True) for t in TRACKED}
+    student, visit = _table(("schools", "Student")), _table(("recordings", "Visit"))
+    school_m, student_m = ("schools", "School"), ("schools", "Student")
+    drive_m, link_m = ("recordings", "Drive"), ("recordings", "DriveSchool")
+    visit_m, recording_m = ("recordings", "Visit"), ("recordings", "Recording")
+    sql = f"""
+        WITH
+        drive_changed AS (
+            SELECT 1 FROM {ev[drive_m]} WHERE pgh_id > %s AND pgh_obj_id = %s LIMIT 1
+        ),
+        new_students AS (SELECT DISTINCT pgh_obj_id FROM {ev[student_m]} WHERE pgh_id > %s),
+        unknown_before AS (
+            SELECT 1 FROM new_students n
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {ev[student_m]} e WHERE e.pgh_obj_id = n.pgh_obj_id AND e.pgh_label = 'insert'
+            )
+            LIMIT 1
+        ),
+        new_visits AS (SELECT DISTINCT pgh_obj_id FROM {ev[visit_m]} WHERE pgh_id > %s),
+        new_recordings AS (SELECT DISTINCT pgh_obj_id FROM {ev[recording_m]} WHERE pgh_id > %s),
+        touched AS (
+            SELECT pgh_obj_id AS school_id FROM {ev[school_m]} WHERE pgh_id > %s
+            UNION
+            SELECT e.school_id FROM {ev[link_m]} e
+            WHERE e.pgh_obj_id IN (SELECT pgh_obj_id FROM {ev[link_m]} WHERE pgh_id > %s) AND e.drive_id = %s
+            UNION
+            SELECT e.school_id FROM {ev[student_m]} e WHERE e.pgh_obj_id IN (SELECT pgh_obj_id FROM new_students)
+            UNION
+            SELECT e.school_id FROM {ev[visit_m]} e
+            WHERE e.pgh_obj_id IN (SELECT pgh_obj_id FROM new_visits) AND e.drive_id = %s
+            UNION
+            SELECT s.school_id FROM {ev[recording_m]} e
+            JOIN {visit} v ON v.id = e.visit_id AND v.drive_id = %s
+            JOIN {student} s ON s.id = e.student_id
+            WHERE e.pgh_obj_id IN (SELECT pgh_obj_id FROM new_recordings)
+            UNION
+            SELECT s.school_id FROM {_table(recording_m)} r
+            JOIN {student} s ON s.id = r.student_id
+            WHERE r.visit_id IN (SELECT pgh_obj_id FROM new_visits)
+        )
+        SELECT EXISTS (SELECT 1 FROM drive_changed) OR EXISTS (SELECT 1 FROM unknown_before),
+            (SELECT array_agg(school_id) FROM (SELECT school_id FROM touched LIMIT %s) limited)
+    """  # noqa: S608 - only table names from the models are formatted in
+    params = [
+        mark[drive_m],
+        drive.pk,
+        mark[student_m],
+        mark[visit_m],
+        mark[recording_m],
+        mark[school_m],
+        mark[link_m],
+        drive.pk,
+        drive.pk,
+        drive.pk,
+        INCREMENTAL_LIMIT + 1,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        full, schools = cursor.fetchone()
+    schools = set(schools or ())
+    if full or len(schools) > INCREMENTAL_LIMIT:
+        return None
+    return schools
+
+
+def _store(key, entry: _Entry) -> None:
+    with _lock:
+        _entries.pop(key, None)
+        _entries[key] = entry
+        while len(_entries) > MAX_ENTRIES:
+            _entries.pop(next(iter(_entries)))
+
+
+def drive_snapshot(drive: Drive, *, today: datetime.date | None = None) -> DriveSnapshot:
+    """Return every school row and the chart changes of a drive, exact and cached where possible.
+
+    Queries: 1 on a hit, 2 + 4 when some schools changed, 1 + 5 for a full count.
+    """
+    today = today or timezone.localdate()
+    if connection.in_atomic_block:
+        # The isolation level can only be chosen by the outermost transaction (e.g. inside tests).
+        rows = drive_school_rows(drive, today=today)
+        return DriveSnapshot(drive, rows, drive_daily_changes(drive), source="direct")
+    key = (drive.pk, today)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        marks, clean = _marks_and_cleanliness()
+        entry = _entries.get(key)
+        if entry is not None and entry.marks == marks:
+            return DriveSnapshot(drive, entry.rows, entry.changes, source="hit")
+        drive = Drive.objects.get(pk=drive.pk)  # as of this snapshot
+        touched = None
+        if entry is not None and all(new >= old for new, old in zip(marks, entry.marks, strict=True)):
+            touched = _touched_schools(drive, entry.marks)
+        if touched is not None:
+            rows, changes = dict(entry.rows), dict(entry.changes)
+            fresh_rows = drive_school_rows(drive, schools=touched, today=today) if touched else {}
+            fresh_changes = drive_daily_changes(drive, schools=touched) if touched else {}
+            for school_id in touched:
+                rows.pop(school_id, None)
+                changes.pop(school_id, None)
+            rows.update(fresh_rows)
+            changes.update(fresh_changes)
+            rows = dict(sorted(rows.items()))
+            source = "incremental"
+        else:
+            rows = drive_school_rows(drive, today=today)
+            changes = drive_daily_changes(drive)
+            source = "full"
+        if clean:
+            _store(key, _Entry(marks, rows, changes))
+        return DriveSnapshot(drive, rows, changes, source=source, stats={"clean": clean, "touched": len(touched or ())})

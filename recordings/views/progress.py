@@ -1,0 +1,297 @@
+"""Progress pages: the dashboard, a school's page and the printable report (issue 5).
+
+Dukcapil staff see every school of the drive; a school admin sees only their own school (another
+school's page is a 404). Counting happens in the database (recordings.selectors); drive-wide rows
+come from recordings.progress_cache, which keeps them exact.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+
+from recordings.charts import progress_chart_svg
+from recordings.models import Drive, Recording, Visit
+from recordings.permissions import drives_visible_to, get_visible_drive_or_404
+from recordings.progress_cache import drive_snapshot
+from recordings.selectors import (
+    SchoolProgressRow,
+    cumulative_done_by_day,
+    drive_current,
+    drive_daily_changes,
+    drive_school_rows,
+    progress_by_kecamatan,
+    progress_summary,
+    students_to_record,
+)
+from recordings.views.progress_forms import (
+    PAGE_SIZE,
+    REASON_CHOICES,
+    SORTS,
+    ProgressFilterForm,
+    filter_rows,
+    sort_param,
+    sort_rows,
+)
+from schools.permissions import can_view_personal_data, get_visible_school_or_404, schools_visible_to
+from schools.roles import Role, user_role
+
+# A school admin's few schools are counted directly; Dukcapil staff read the whole drive (cached).
+DIRECT_COUNT_LIMIT = 200
+REPORT_SCHOOL_LIMIT = 40
+
+
+@dataclass
+class ProgressScope:
+    """What one request may see: the selected drive and the user's schools (None = all)."""
+
+    role: Role
+    drive: Drive | None
+    drives: list[Drive]
+    school_ids: frozenset[int] | None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.school_ids is None
+
+
+def progress_scope(request) -> ProgressScope:
+    """Resolve the drive (``?drive=``, else the current one) and the schools the user may see."""
+    role = user_role(request.user)
+    if role == Role.NONE:
+        raise PermissionDenied
+    visible = drives_visible_to(request.user)
+    drives = list(visible.order_by("-start_date", "name"))
+    drive_id = request.GET.get("drive", "")
+    if drive_id.isdigit():
+        drive = get_visible_drive_or_404(request.user, pk=drive_id)
+    else:
+        current = drive_current()
+        drive = current if current is not None and current in drives else (drives[0] if drives else None)
+    school_ids = None
+    if role == Role.SCHOOL_ADMIN:
+        school_ids = frozenset(schools_visible_to(request.user).values_list("pk", flat=True))
+    return ProgressScope(role=role, drive=drive, drives=drives, school_ids=school_ids)
+
+
+def scope_rows(scope: ProgressScope, *, today: datetime.date | None = None):
+    """Return (school rows, per-school daily changes) of the drive within the user's scope."""
+    drive = scope.drive
+    if scope.school_ids is not None and len(scope.school_ids) <= DIRECT_COUNT_LIMIT:
+        rows = drive_school_rows(drive, schools=scope.school_ids, today=today)
+        return list(rows.values()), drive_daily_changes(drive, schools=scope.school_ids)
+    snapshot = drive_snapshot(drive, today=today)
+    rows = snapshot.rows.values()
+    if scope.school_ids is not None:
+        rows = [row for row in rows if row.school_id in scope.school_ids]
+    return list(rows), snapshot.changes
+
+
+def drive_query(scope: ProgressScope) -> str:
+    return urlencode({"drive": scope.drive.pk}) if scope.drive else ""
+
+
+def chart_for(drive: Drive, rows, changes, *, target: int, today: datetime.date, title: str, compact=False) -> str:
+    """The progress-over-time chart (server-rendered SVG) for some school rows."""
+    end = min(drive.end_date, max(today, drive.start_date))
+    series = cumulative_done_by_day(
+        changes, school_ids={row.school_id for row in rows}, start=drive.start_date, end=end
+    )
+    return progress_chart_svg(
+        series, target=target, start=drive.start_date, end=drive.end_date, title=title, compact=compact
+    )
+
+
+def _sort_headers(request, key: str, descending: bool) -> dict:
+    """Link and aria-sort value per sortable column, keeping the other filters."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    headers = {}
+    for name, (label, _key) in SORTS.items():
+        next_desc = not descending if name == key else name in {"completion", "done", "remaining", "target"}
+        params["sort"] = ("-" if next_desc else "") + name
+        headers[name] = {
+            "label": label,
+            "query": params.urlencode(),
+            "aria": ("descending" if descending else "ascending") if name == key else "none",
+            "active": name == key,
+            "descending": descending,
+        }
+    return headers
+
+
+def _page_query(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+@login_required
+def dashboard(request):
+    """Headline, chart, per-school and per-kecamatan tables of the selected drive."""
+    scope = progress_scope(request)
+    today = timezone.localdate()
+    context = {"scope": scope, "drive": scope.drive, "drives": scope.drives, "today": today}
+    if scope.drive is None:
+        return render(request, "recordings/progress_dashboard.html", context)
+    rows, changes = scope_rows(scope, today=today)
+    summary = progress_summary(rows)
+    kecamatan_choices = sorted({(r.kecamatan_id, r.kecamatan_name) for r in rows}, key=lambda c: c[1])
+    form = ProgressFilterForm(request.GET or None, kecamatan_choices=kecamatan_choices)
+    values = form.values()
+    key, descending = sort_param(values.get("sort"))
+    filtered = filter_rows(rows, values)
+    page = Paginator(sort_rows(filtered, key, descending), PAGE_SIZE).get_page(request.GET.get("page"))
+    filtering = any(
+        values.get(name) not in (None, "") for name in ("kecamatan", "level", "status", "visit", "below", "q")
+    )
+    context.update(
+        {
+            "summary": summary,
+            "form": form,
+            "page": page,
+            "filtered_count": len(filtered),
+            "filtered_summary": progress_summary(filtered) if filtering else None,
+            "kecamatan_rows": progress_by_kecamatan(filtered) if scope.is_staff else [],
+            "headers": _sort_headers(request, key, descending),
+            "page_query": _page_query(request),
+            "export_query": _page_query(request),
+            "drive_query": drive_query(scope),
+            "chart": chart_for(
+                scope.drive,
+                rows,
+                changes,
+                target=summary.progress.target,
+                today=today,
+                title=str(scope.drive),
+            ),
+            "postponed_visits": _postponed_visits(scope),
+            "can_export_students": scope.is_staff or bool(scope.school_ids),
+        }
+    )
+    if request.htmx and request.htmx.target == "progress-results":
+        context["is_fragment"] = True
+        return render(request, "recordings/progress_dashboard_results.html", context)
+    return render(request, "recordings/progress_dashboard.html", context)
+
+
+def _postponed_visits(scope: ProgressScope, limit: int = 10) -> list[Visit]:
+    visits = Visit.objects.filter(drive=scope.drive, status=Visit.Status.POSTPONED)
+    if scope.school_ids is not None:
+        visits = visits.filter(school_id__in=scope.school_ids)
+    return list(visits.select_related("school").order_by("-date", "school__name")[:limit])
+
+
+@login_required
+def school(request, school_id: int):
+    """One school: its completion, its visits and the students still to record, with why."""
+    scope = progress_scope(request)
+    school_obj = get_visible_school_or_404(request.user, pk=school_id)
+    today = timezone.localdate()
+    drive = scope.drive
+    context = {
+        "scope": scope,
+        "drive": drive,
+        "drives": scope.drives,
+        "school": school_obj,
+        "today": today,
+        "drive_query": drive_query(scope),
+        "can_export": can_view_personal_data(request.user, school_obj),
+    }
+    row = drive_school_rows(drive, schools=[school_obj.pk], today=today).get(school_obj.pk) if drive else None
+    if row is None:
+        context["not_in_drive"] = True
+        return render(request, "recordings/progress_school.html", context)
+    visits = (
+        Visit.objects.filter(drive=drive, school=school_obj)
+        .annotate(
+            outcome_count=Count("recordings"),
+            done_count=Count("recordings", filter=Q(recordings__outcome__in=Recording.DONE_OUTCOMES)),
+        )
+        .order_by("date", "pk")
+    )
+    students = list(students_to_record(drive, schools=[school_obj.pk]))
+    reason = request.GET.get("alasan", "")
+    reason_counts = _reason_counts(students)
+    if reason:
+        students = [s for s in students if reason in _reasons_of(s)]
+    changes = drive_daily_changes(drive, schools=[school_obj.pk])
+    context.update(
+        {
+            "row": row,
+            "progress": row.progress,
+            "visits": visits,
+            "students": students,
+            "reason": reason,
+            "reason_options": [(code, label, reason_counts.get(code, 0)) for code, label in REASON_CHOICES],
+            "chart": chart_for(
+                drive, [row], changes, target=row.progress.target, today=today, title=school_obj.name, compact=True
+            ),
+        }
+    )
+    return render(request, "recordings/progress_school.html", context)
+
+
+def _reasons_of(student) -> set[str]:
+    reasons = {student.latest_outcome or "waiting"}
+    if not student.nik:
+        reasons.add("no_nik")
+    if not student.kk:
+        reasons.add("no_kk")
+    return reasons
+
+
+def _reason_counts(students) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for student in students:
+        for reason in _reasons_of(student):
+            counts[reason] = counts.get(reason, 0) + 1
+    return counts
+
+
+@login_required
+def report(request):
+    """A printable one-page report for the Kepala Dinas: headline, chart and the per-school table."""
+    scope = progress_scope(request)
+    if scope.drive is None:
+        raise Http404
+    today = timezone.localdate()
+    rows, changes = scope_rows(scope, today=today)
+    kecamatan_choices = sorted({(r.kecamatan_id, r.kecamatan_name) for r in rows}, key=lambda c: c[1])
+    form = ProgressFilterForm(request.GET or None, kecamatan_choices=kecamatan_choices)
+    values = form.values()
+    rows = filter_rows(rows, values)
+    summary = progress_summary(rows)
+    by_completion = sort_rows(rows, "completion", False)
+    shown: list[SchoolProgressRow] = (
+        sort_rows(rows, "name", False) if len(rows) <= REPORT_SCHOOL_LIMIT else by_completion[:REPORT_SCHOOL_LIMIT]
+    )
+    return render(
+        request,
+        "recordings/report_progress.html",
+        {
+            "scope": scope,
+            "drive": scope.drive,
+            "today": today,
+            "now": timezone.localtime(),
+            "summary": summary,
+            "rows": shown,
+            "rows_total": len(rows),
+            "rows_cut": len(rows) > REPORT_SCHOOL_LIMIT,
+            "kecamatan_rows": progress_by_kecamatan(rows) if scope.is_staff else [],
+            "chart": chart_for(
+                scope.drive, rows, changes, target=summary.progress.target, today=today, title=str(scope.drive)
+            ),
+            "kecamatan_name": dict(kecamatan_choices).get(values.get("kecamatan")),
+            "drive_query": drive_query(scope),
+        },
+    )
