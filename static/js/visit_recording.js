@@ -307,7 +307,10 @@
   });
 
   document.body.addEventListener("htmx:afterRequest", function (event) {
-    var form = event.detail.elt;
+    // When the swap removed the form, htmx re-fires this event on an ancestor still in the page
+    // and detail.elt names that ancestor; requestConfig.elt is still the form that asked.
+    var config = event.detail.requestConfig || {};
+    var form = config.elt || event.detail.elt;
     if (!form || !form.classList || !form.classList.contains("outcome-form")) {
       return;
     }

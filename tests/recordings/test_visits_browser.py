@@ -1,0 +1,143 @@
+"""In headless Chromium: an operator records a class, goes offline, keeps marking, comes back online.
+
+Every tap made offline is kept in the browser, counted as "belum terkirim: N", and sent once
+when the connection returns; re-sending the same taps records nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from recordings.models import Recording, RecordingAction, Visit
+from tests.conftest import login_in_browser
+from tests.factories import OperatorFactory, visit_with_students
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+QUEUE_KEY = "ektp-visit-queue-v1"
+Outcome = Recording.Outcome
+
+
+def wait_for(condition, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+def watch(page):
+    problems = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on(
+        "console",
+        lambda msg: (
+            problems.append(f"console: {msg.text}")
+            if msg.type == "error" and "net::ERR_INTERNET_DISCONNECTED" not in msg.text
+            else None
+        ),
+    )
+    return problems
+
+
+def test_operator_records_a_class_through_an_offline_period(browser_page):
+    page = browser_page
+    page.set_viewport_size({"width": 360, "height": 740})
+    visit, students = visit_with_students(students=6)
+    OperatorFactory(username="petugas", first_name="Rina")
+    problems = watch(page)
+    login_in_browser(page, "petugas")
+    page.wait_for_url(page.live_server_url + "/")
+    page.goto(page.live_server_url + reverse("visit_detail", args=[visit.pk]))
+
+    def row(student):
+        return page.locator(f"#student-{student.pk}")
+
+    unsent = page.get_by_test_id("unsent")
+    expect(unsent).to_have_text("belum terkirim: 0")
+    # Usable on a 360 px phone: nothing sticks out sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    # Search as you type, in the page.
+    page.get_by_label("Cari nama, NISN atau digit NIK").fill(students[2].nisn)
+    expect(row(students[2])).to_be_visible()
+    expect(row(students[0])).to_be_hidden()
+    page.get_by_label("Cari nama, NISN atau digit NIK").fill("")
+    expect(row(students[0])).to_be_visible()
+
+    # Online: one tap, answered through HTMX with the new row and tallies.
+    row(students[0]).get_by_role("button", name="Terekam", exact=True).click()
+    expect(row(students[0]).locator(".recorded-by")).to_contain_text("Rina")
+    expect(page.locator('[data-tally="recorded"]')).to_have_text("1")
+    assert Recording.objects.count() == 1
+
+    # The connection drops. Taps keep working and are kept in the browser.
+    page.context.set_offline(True)
+    row(students[1]).get_by_role("button", name="Tidak hadir").click()
+    row(students[2]).get_by_role("button", name="Terekam", exact=True).click()
+    row(students[3]).get_by_role("button", name="Gagal rekam").click()
+    row(students[4]).get_by_text("Tidak memenuhi syarat…").click()
+    row(students[4]).get_by_label("Alasan tidak memenuhi syarat").fill("Bukan penduduk Batanghari")
+    row(students[4]).get_by_role("button", name="Simpan").click()
+    page.wait_for_timeout(300)
+    row(students[1]).get_by_role("button", name="Terekam", exact=True).click()  # changed her mind: came late
+    expect(unsent).to_have_text("belum terkirim: 5")
+    expect(row(students[3]).locator(".pending-badge")).to_be_visible()
+    expect(row(students[3]).locator(".outcome-badge")).to_have_text("Gagal rekam, perlu ulang")
+    expect(page.locator("#offline-note")).to_be_visible()
+    kept = page.evaluate(f"localStorage.getItem('{QUEUE_KEY}')")
+    queued = json.loads(kept)
+    assert len(queued) == 5 and len({a["client_id"] for a in queued}) == 5
+    assert all(a["tapped_at"] > 0 for a in queued)
+    assert Recording.objects.count() == 1  # nothing reached the server
+
+    # Finishing the visit is refused while taps are unsent.
+    page.get_by_role("button", name="Selesaikan kunjungan").click()
+    expect(page.locator("#visit-notice")).to_contain_text("belum terkirim")
+    visit.refresh_from_db()
+    assert visit.status == Visit.Status.IN_PROGRESS
+
+    # Back online: everything is sent, exactly once, with the time of the tap.
+    page.context.set_offline(False)
+    expect(unsent).to_have_text("belum terkirim: 0", timeout=20000)
+    assert wait_for(lambda: RecordingAction.objects.count() == 6)
+    expect(row(students[3]).locator(".pending-badge")).to_be_hidden()
+    outcomes = dict(Recording.objects.values_list("student_id", "outcome"))
+    assert outcomes == {
+        students[0].pk: Outcome.RECORDED,
+        students[1].pk: Outcome.RECORDED,  # the later tap wins
+        students[2].pk: Outcome.RECORDED,
+        students[3].pk: Outcome.BIOMETRIC_FAILURE,
+        students[4].pk: Outcome.NOT_ELIGIBLE,
+    }
+    offline = RecordingAction.objects.filter(source=RecordingAction.Source.OFFLINE)
+    assert offline.count() == 5
+    assert {str(a.client_id) for a in offline} == {a["client_id"] for a in queued}
+    assert all(a.tapped_at < a.received_at for a in offline)
+    assert Recording.objects.get(student=students[4]).reason == "Bukan penduduk Batanghari"
+
+    # The answer got lost and the phone sends the same taps again: nothing is recorded twice.
+    page.evaluate("([key, value]) => localStorage.setItem(key, value)", [QUEUE_KEY, kept])
+    page.reload()
+    expect(unsent).to_have_text("belum terkirim: 0", timeout=20000)
+    page.wait_for_timeout(300)
+    assert RecordingAction.objects.count() == 6 and Recording.objects.count() == 5
+    expect(row(students[1]).locator(".outcome-badge")).to_have_text("Terekam")
+
+    # Filter by outcome, in the page.
+    page.get_by_label("Hasil", exact=True).select_option("biometric_failure")
+    expect(row(students[3])).to_be_visible()
+    expect(row(students[0])).to_be_hidden()
+
+    # Now the visit can be finished.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Selesaikan kunjungan").click()
+    page.wait_for_load_state("load")
+    assert wait_for(lambda: Visit.objects.get(pk=visit.pk).status == Visit.Status.DONE)
+    assert problems == [], problems
