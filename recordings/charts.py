@@ -37,6 +37,7 @@ class ChartPoint:
 @dataclass(frozen=True)
 class Chart:
     svg: SafeString
+    svg_small: SafeString
     points: list[ChartPoint]
     target: int
 
@@ -83,14 +84,33 @@ def progress_chart_svg(
     title: str,
     compact: bool = False,
 ) -> Chart:
-    """Draw cumulative done students per day (``series``, start → today) against the target line."""
+    """Draw cumulative done students per day (``series``, start → today) against the target line.
+
+    Two drawings of the same data: a wide one and a narrow one with larger text for phones.
+    """
+    points, previous = [], 0
+    for day, done in series:
+        points.append(ChartPoint(day=day, done=done, change=done - previous, completion=_pct(done, target)))
+        previous = done
+    wide = (760, 220, 12, 6) if compact else (760, 280, 12, 6)
+    return Chart(
+        svg=_render(points, target=target, start=start, end=end, title=title, size=wide),
+        svg_small=_render(points, target=target, start=start, end=end, title=title, size=(360, 240, 14, 2)),
+        points=points,
+        target=target,
+    )
+
+
+def _render(points, *, target, start, end, title, size) -> SafeString:
     chart_id = next(_ids)
-    width, height = (640, 200) if compact else (760, 280)
-    left, right, top, bottom = 64, 20, 20, 40
+    width, height, font, tick_count = size
+    left, right, top, bottom = font * 5, font + 8, font + 8, font * 3
     plot_w, plot_h = width - left - right, height - top - bottom
     days = max((end - start).days, 1)
-    peak = max([target, *(done for _, done in series)], default=0)
+    peak = max([target, *(p.done for p in points)], default=0)
     y_max = _nice_ceiling(peak)
+    if y_max < 20:
+        y_max = max(4, -(-y_max // 4) * 4)  # small numbers: whole-number grid lines
 
     def x(day: datetime.date) -> float:
         return round(left + plot_w * (day - start).days / days, 1)
@@ -98,55 +118,50 @@ def progress_chart_svg(
     def y(value: int) -> float:
         return round(top + plot_h * (1 - value / y_max), 1)
 
-    points, previous = [], 0
-    for day, done in series:
-        points.append(ChartPoint(day=day, done=done, change=done - previous, completion=_pct(done, target)))
-        previous = done
-
     parts = []
-    # Horizontal grid with values.
-    for i in range(5):
+    for i in range(5):  # horizontal grid with values
         value = round(y_max * i / 4)
         parts.append(
             format_html(
                 '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1"/>'
-                '<text x="{}" y="{}" text-anchor="end" font-size="12" fill="{}">{}</text>',
+                '<text x="{}" y="{}" text-anchor="end" font-size="{}" fill="{}">{}</text>',
                 left,
                 width - right,
                 y(value),
                 y(value),
                 GRID,
                 left - 6,
-                y(value) + 4,
+                y(value) + font // 3,
+                font,
                 MUTED,
                 _num(value),
             )
         )
-    # Date ticks: start, end and a few between.
-    tick_count = 4 if compact else 6
     ticks = sorted({start + datetime.timedelta(days=round(days * i / tick_count)) for i in range(tick_count + 1)})
-    for tick in ticks:
+    for tick in ticks:  # dates: start, end and a few between
+        anchor = "start" if tick == start else "end" if tick == end else "middle"
         parts.append(
             format_html(
                 '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}"/>'
-                '<text x="{}" y="{}" text-anchor="middle" font-size="12" fill="{}">{}</text>',
+                '<text x="{}" y="{}" text-anchor="{}" font-size="{}" fill="{}">{}</text>',
                 x(tick),
                 x(tick),
                 top + plot_h,
                 top + plot_h + 4,
                 MUTED,
                 x(tick),
-                top + plot_h + 18,
+                top + plot_h + font + 6,
+                anchor,
+                font,
                 MUTED,
                 dateformat.format(tick, "j M"),
             )
         )
-    # Target line.
     if target:
         parts.append(
             format_html(
                 '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="2" stroke-dasharray="6 4"/>'
-                '<text x="{}" y="{}" text-anchor="end" font-size="12" font-weight="600" fill="{}">{}</text>',
+                '<text x="{}" y="{}" text-anchor="end" font-size="{}" font-weight="600" fill="{}">{}</text>',
                 left,
                 width - right,
                 y(target),
@@ -154,28 +169,34 @@ def progress_chart_svg(
                 TARGET,
                 width - right,
                 y(target) - 6,
+                font,
                 TARGET,
                 _("Sasaran %(n)s") % {"n": _num(target)},
             )
         )
-    # Done students, as a step line with the area under it.
-    if points:
-        coords = []
-        for i, point in enumerate(points):
-            if i:
-                coords.append((x(point.day), y(points[i - 1].done)))
-            coords.append((x(point.day), y(point.done)))
+    if points:  # done students as a step line, with the area under it; only the days that changed
+        coords, previous = [(x(points[0].day), y(points[0].done))], points[0].done
+        for point in points[1:]:
+            if point.done != previous:
+                coords.append((x(point.day), y(previous)))
+                coords.append((x(point.day), y(point.done)))
+                previous = point.done
+        last = points[-1]
+        if coords[-1][0] != x(last.day):
+            coords.append((x(last.day), y(last.done)))
         line = " ".join(f"{cx},{cy}" for cx, cy in coords)
         area = f"{coords[0][0]},{y(0)} {line} {coords[-1][0]},{y(0)}"
-        last = points[-1]
         label_anchor = "end" if x(last.day) > left + plot_w * 0.6 else "start"
         label_dx = -8 if label_anchor == "end" else 8
+        label_y = max(y(last.done) - 8, top + font)
+        if target and abs(label_y - (y(target) - 6)) < font + 6:
+            label_y = y(last.done) + font + 8  # below the line, clear of the target's label
         parts.append(
             format_html(
                 '<polygon points="{}" fill="{}" opacity="0.6"/>'
                 '<polyline points="{}" fill="none" stroke="{}" stroke-width="2.5" stroke-linejoin="round"/>'
                 '<circle cx="{}" cy="{}" r="4" fill="{}"/>'
-                '<text x="{}" y="{}" text-anchor="{}" font-size="13" font-weight="700" fill="{}">{}</text>',
+                '<text x="{}" y="{}" text-anchor="{}" font-size="{}" font-weight="700" fill="{}">{}</text>',
                 area,
                 FILL,
                 line,
@@ -184,22 +205,23 @@ def progress_chart_svg(
                 y(last.done),
                 LINE,
                 x(last.day) + label_dx,
-                max(y(last.done) - 8, top + 12),
+                label_y,
                 label_anchor,
+                font + 1,
                 INK,
                 f"{_num(last.done)} ({formats.number_format(last.completion, 2, use_l10n=True)} %)",
             )
         )
-    last_text = ""
+    description = _("Belum ada hasil perekaman.")
     if points:
         last = points[-1]
-        last_text = _("%(done)s dari %(target)s peserta didik sudah terekam pada %(day)s (%(pct)s %%).") % {
+        description = _("%(done)s dari %(target)s peserta didik sudah terekam pada %(day)s (%(pct)s %%).") % {
             "done": _num(last.done),
             "target": _num(target),
             "day": dateformat.format(last.day, "j F Y"),
             "pct": formats.number_format(last.completion, 2, use_l10n=True),
         }
-    svg = format_html(
+    return format_html(
         '<svg class="progress-chart" viewBox="0 0 {w} {h}" width="100%" preserveAspectRatio="xMidYMid meet" '
         'role="img" aria-labelledby="chart-title-{id} chart-desc-{id}" xmlns="http://www.w3.org/2000/svg" '
         'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif">'
@@ -209,10 +231,9 @@ def progress_chart_svg(
         h=height,
         id=chart_id,
         title=_("Perkembangan perekaman: %(title)s") % {"title": title},
-        desc=last_text or _("Belum ada hasil perekaman."),
+        desc=description,
         body=mark_safe("".join(parts)),  # noqa: S308 - every part was built with format_html
     )
-    return Chart(svg=svg, points=points, target=target)
 
 
 def legend_html() -> SafeString:

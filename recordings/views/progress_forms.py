@@ -20,11 +20,11 @@ SORTS = {
     "target": (_("Sasaran"), lambda r: r.progress.target),
     "done": (_("Sudah terekam"), lambda r: r.progress.done),
     "recorded": (_("Terekam"), lambda r: r.progress.recorded),
-    "already_recorded": (_("Sudah rekam sebelumnya"), lambda r: r.progress.already_recorded),
+    "already_recorded": (_("Rekam sebelumnya"), lambda r: r.progress.already_recorded),
     "absent": (_("Tidak hadir"), lambda r: r.progress.absent),
     "biometric_failure": (_("Gagal rekam"), lambda r: r.progress.biometric_failure),
-    "missing_documents": (_("Tanpa fotokopi KK"), lambda r: r.progress.missing_documents),
-    "under_age": (_("Belum 16 tahun"), lambda r: r.progress.under_age),
+    "missing_documents": (_("Tanpa KK"), lambda r: r.progress.missing_documents),
+    "under_age": (_("Belum 16 th"), lambda r: r.progress.under_age),
     "remaining": (_("Sisa"), lambda r: r.progress.remaining),
     "completion": (_("Capaian"), lambda r: (r.progress.completion, r.progress.target)),
     "last_visit": (_("Kunjungan terakhir"), lambda r: r.visits.last_visit or datetime.date.min),
@@ -62,6 +62,12 @@ class ProgressFilterForm(forms.Form):
     def __init__(self, *args, kecamatan_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kecamatan"].choices = [("", _("Semua kecamatan")), *kecamatan_choices]
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.Select):
+                field.widget.attrs["class"] = "form-select form-select-sm"
+            elif name != "sort":
+                field.widget.attrs["class"] = "form-control form-control-sm"
+        self.fields["q"].widget.attrs["type"] = "search"
 
     def values(self) -> dict:
         """Cleaned values; a field with an invalid value counts as empty."""
