@@ -187,6 +187,7 @@ class PlanningFilterForm(BootstrapMixin, forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
     kits = forms.IntegerField(
         label=_("Alat per kunjungan (perkiraan)"),
+        initial=1,
         min_value=1,
         max_value=20,
         required=False,

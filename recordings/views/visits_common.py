@@ -118,9 +118,16 @@ def login_required_fragment(view):
     return wrapped
 
 
+TALLY_LABELS = {code: label for code, label, _style in OUTCOME_BUTTONS} | {
+    Outcome.NOT_ELIGIBLE: gettext_lazy("Tidak memenuhi syarat")
+}
+
+
 def tally_items(tallies) -> list[tuple[str, str, int, str]]:
-    """The visit's counts per outcome with their badge colours, in the outcomes' order."""
-    return [(code, label, n, OUTCOME_STYLE.get(code, "light")) for code, label, n in tallies.items]
+    """The visit's counts per outcome (short labels) with their badge colours, in the outcomes' order."""
+    return [
+        (code, TALLY_LABELS.get(code, label), n, OUTCOME_STYLE.get(code, "light")) for code, label, n in tallies.items
+    ]
 
 
 def outcome_labels_json() -> str:

@@ -348,3 +348,14 @@ def test_school_admin_sees_only_own_school_in_visit_list(client):
     client.force_login(admin)
     html = client.get(reverse("visit_list")).content.decode()
     assert visit.school.name in html and other.school.name not in html
+
+
+def test_ids_are_never_written_with_thousand_separators(client, operator):
+    """Indonesian number format writes 12345 as 12.345; ids in attributes and forms must stay plain."""
+    visit, _ = visit_with_students(students=0)
+    student = StudentFactory(pk=123456, school=visit.school)
+    client.force_login(operator)
+    html = client.get(reverse("visit_detail", args=[visit.pk])).content.decode()
+    assert 'id="student-123456"' in html and 'name="student" value="123456"' in html
+    assert "123.456" not in html
+    assert post_outcome(client, visit, student, Outcome.RECORDED).status_code == 200
