@@ -16,6 +16,9 @@ import secrets
 from dataclasses import dataclass
 
 import pghistory
+import pghistory.models
+import pgtrigger
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
@@ -275,6 +278,27 @@ def _copy_text(value) -> str:
     return text
 
 
+def _copy_line(values: dict) -> str:
+    """One row of _COPY_COLUMNS in COPY's text format (text is already trimmed: no tabs or line breaks)."""
+    line = "\t".join(
+        (
+            values["name"],
+            values["gender"],
+            values["birth_place"],
+            values["birth_date"].isoformat(),
+            values["nik"],
+            values["kk"],
+            values["nisn"],
+            values["nipd"],
+            values["class_name"],
+            "{" + ",".join(values["data_warnings"]) + "}",
+        )
+    )
+    if "\\" in line or "\n" in line or "\r" in line or line.count("\t") != len(_COPY_COLUMNS) - 1:
+        line = "\t".join(_copy_text(values[c]) for c in _COPY_COLUMNS)
+    return line
+
+
 def _copy(cursor, table: str, columns: tuple[str, ...], lines: list[str]) -> None:
     if not lines:
         return
@@ -282,11 +306,57 @@ def _copy(cursor, table: str, columns: tuple[str, ...], lines: list[str]) -> Non
     cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
 
 
+def _student_event_model():
+    """The pghistory event model that records Student's inserts and updates."""
+    return next(
+        model
+        for model in apps.get_models()
+        if issubclass(model, pghistory.models.Event) and model.pgh_tracked_model is Student
+    )
+
+
+def _record_student_history(cursor, *, ids: list[int], label: str) -> None:
+    """Write the history rows of ``ids`` as pghistory's row trigger would, in one statement.
+
+    The bulk paths below switch the row triggers off for their own statement (``pgtrigger.ignore``)
+    because the per-row trigger cost dominated the import (see docs/adr); every other write to
+    Student keeps the trigger. Columns come from the event model, so they follow the tracker.
+    """
+    if not ids:
+        return
+    event_model = _student_event_model()
+    columns = [f.column for f in event_model._meta.concrete_fields if not f.name.startswith("pgh_")]
+    tracked = ", ".join(f'"{c}"' for c in columns)
+    source = ", ".join(f's."{c}"' for c in columns)
+    cursor.execute(
+        f"WITH ctx AS (SELECT _pgh_attach_context() AS id) "  # noqa: S608 (column names from the model)
+        f'INSERT INTO "{event_model._meta.db_table}" ({tracked}, "pgh_context_id", "pgh_created_at", '
+        f'"pgh_label", "pgh_obj_id") '
+        f"SELECT {source}, ctx.id, NOW(), %s, s.id FROM schools_student s CROSS JOIN ctx "
+        f"WHERE s.id = ANY(%s::bigint[]) ORDER BY s.id",
+        [label, ids],
+    )
+
+
+STUDENT_ROW_TRIGGERS = ("schools.Student:insert_insert", "schools.Student:update_update")
+
+
 def _write_students(plan: Plan, *, school: School, now: datetime.datetime) -> None:
+    """Write changed rows (UPDATE … FROM a COPY-filled temporary table) and new rows (COPY),
+    then their history rows, set-based."""
     stamp = now.isoformat()
     updates = [a for a in plan.actions if a.action == UPDATED]
     news = [a for a in plan.actions if a.action == NEW]
-    with connection.cursor() as cursor:
+    if not updates and not news:
+        return
+    with pgtrigger.ignore(*STUDENT_ROW_TRIGGERS), connection.cursor() as cursor:
+        # This first statement also sets the ignore flag (and the history context) for the
+        # transaction, so the COPY statements below run under them too.
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('schools_student', 'id')) FROM generate_series(1, %s)",
+            [len(news)],
+        )
+        new_ids = [row[0] for row in cursor.fetchall()]
         if updates:
             # Updates first: a NIK corrected on one student must be free before a new row takes it.
             cursor.execute(
@@ -295,10 +365,7 @@ def _write_students(plan: Plan, *, school: School, now: datetime.datetime) -> No
                 "nik varchar(16), kk varchar(16), nisn varchar(10), nipd varchar(30), class_name varchar(50), "
                 "data_warnings varchar(40)[]) ON COMMIT DROP"
             )
-            lines = [
-                "\t".join([str(a.student_id), *(_copy_text(a.values[c]) for c in _COPY_COLUMNS)]) + "\n"
-                for a in updates
-            ]
+            lines = [f"{a.student_id}\t{_copy_line(a.values)}\n" for a in updates]
             _copy(cursor, "import_student_update", ("id", *_COPY_COLUMNS), lines)
             cursor.execute(
                 "UPDATE schools_student s SET name = u.name, gender = u.gender, birth_place = u.birth_place, "
@@ -308,15 +375,17 @@ def _write_students(plan: Plan, *, school: School, now: datetime.datetime) -> No
                 [now, school.pk],
             )
             cursor.execute("DROP TABLE import_student_update")
+            _record_student_history(cursor, ids=[a.student_id for a in updates], label="update")
         if news:
             tail = f"\t{school.pk}\tt\t\\N\t{stamp}\t{stamp}\n"
-            lines = ["\t".join([_copy_text(a.values[c]) for c in _COPY_COLUMNS]) + tail for a in news]
+            lines = [f"{new_id}\t{_copy_line(a.values)}{tail}" for new_id, a in zip(new_ids, news, strict=True)]
             _copy(
                 cursor,
                 "schools_student",
-                (*_COPY_COLUMNS, "school_id", "is_active", "left_on", "created_at", "updated_at"),
+                ("id", *_COPY_COLUMNS, "school_id", "is_active", "left_on", "created_at", "updated_at"),
                 lines,
             )
+            _record_student_history(cursor, ids=new_ids, label="insert")
 
 
 def _conflict_data(action) -> dict:

@@ -268,6 +268,15 @@ def test_history_is_recorded_for_bulk_writes_with_the_upload_as_context(school, 
     update = event_model.objects.get(pgh_label="update", pgh_obj_id=existing.pk)
     assert update.name == "Ganti Nama"
     assert update.pgh_context.metadata["student_list_upload"] == record.pk
+    # Each new student has exactly one insert event mirroring the stored row.
+    new = Student.objects.exclude(pk=existing.pk)
+    assert sorted(inserts.values_list("pgh_obj_id", flat=True)) == sorted(new.values_list("pk", flat=True))
+    assert {e.nik for e in inserts} == set(new.values_list("nik", flat=True))
+    # The row triggers still record every other write afterwards.
+    student = new.first()
+    student.class_name = "XII IPS 9"
+    student.save()
+    assert event_model.objects.filter(pgh_obj_id=student.pk, pgh_label="update", class_name="XII IPS 9").exists()
 
 
 def test_commit_only_once_and_not_after_cancel(school):
