@@ -8,19 +8,22 @@ outcomes, including bulk writes and COPY).
 
 How the numbers stay exact:
 
-1. Every read runs in one REPEATABLE READ transaction. Its first statement reads, in one snapshot,
-   the highest event id of each tracked table (the "marks") and whether the snapshot is *clean*:
-   no transaction still running at that instant has written a tracked table, and none finished
-   between the snapshot and the check. In a clean snapshot every event not yet visible gets an
-   id above the marks (event ids are drawn when the row is written).
+1. Every read runs in one REPEATABLE READ transaction whose first statement reads the highest
+   event id of each tracked table (the "marks"). A result is stored only when it was computed in a
+   *clean* snapshot: one taken while no transaction was writing a tracked table. A second, short
+   connection takes SHARE locks on the tracked tables (waiting at most ``LOCK_WAIT`` for writers in
+   flight to finish), exports its snapshot and ends at once; the page's transaction imports that
+   snapshot (``SET TRANSACTION SNAPSHOT``). Writers wait a few milliseconds at most. In a clean
+   snapshot every event not yet visible gets an id above the marks (ids are drawn when rows are
+   written), so "same marks" means "same data".
 2. A stored entry is reused as is only when the marks are unchanged. Otherwise the events above
    the entry's marks name the schools touched since (a student's old and new school, the school
    of an outcome's student, a visit's school, a school joining or leaving the drive); those
    schools are counted again in the same snapshot and merged, so the page shows exactly the state
    of its snapshot. A change to the drive itself, too many schools, or a change whose earlier
    state is unknown (a row written with the triggers switched off) means a full count.
-3. The result is stored only when its snapshot was clean; otherwise the page is still exact and
-   the next request starts again from the last clean entry.
+3. When writers keep the lock busy, the page is still computed exactly in its own snapshot (from
+   the last clean entry), only not stored.
 
 Writes that bypass the triggers (``pgtrigger.ignore``, ``session_replication_role = replica``,
 TRUNCATE, restoring a backup into a running server) must call ``progress_cache_clear()`` or restart
@@ -29,12 +32,13 @@ the app. Kecamatan names are reference data (not tracked): renaming one needs a 
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import threading
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from recordings.models import Drive
@@ -52,6 +56,8 @@ TRACKED = (
 # Above this many touched schools a full count is about as cheap as counting them one by one.
 INCREMENTAL_LIMIT = 1000
 MAX_ENTRIES = 8
+# How long the snapshot connection waits for writers in flight (shorter than deadlock_timeout, 1 s).
+LOCK_WAIT = "200ms"
 
 _entries: dict[tuple[int, datetime.date], _Entry] = {}
 _lock = threading.Lock()
@@ -86,30 +92,55 @@ def _table(model_label: tuple[str, str], event: bool = False) -> str:
     return apps.get_model(app_label, name + ("Event" if event else ""))._meta.db_table
 
 
-def _marks_and_cleanliness() -> tuple[tuple[int, ...], bool]:
-    """The highest event id per tracked table and whether the snapshot is clean (first statement)."""
+def _marks() -> tuple[int, ...]:
+    """The highest event id per tracked table, in the current snapshot (one query)."""
     tables = [_table(t, event=True) for t in TRACKED]
-    maxima = ", ".join(f"(SELECT COALESCE(MAX(pgh_id), 0) FROM {table})" for table in tables)  # noqa: S608
-    sql = f"""
-        SELECT {maxima},
-            NOT EXISTS (
-                SELECT 1 FROM pg_snapshot_xip(pg_current_snapshot()) AS running(xid)
-                WHERE pg_xact_status(running.xid) IS DISTINCT FROM 'in progress'
-                   OR EXISTS (
-                        SELECT 1 FROM pg_locks holder
-                        JOIN pg_locks written ON written.pid = holder.pid
-                        WHERE holder.locktype = 'transactionid'
-                          AND holder.transactionid::text::bigint = running.xid::text::bigint %% 4294967296
-                          AND written.locktype = 'relation'
-                          AND written.relation = ANY(%s::regclass[])
-                          AND written.mode NOT IN ('AccessShareLock', 'RowShareLock')
-                   )
-            )
-    """  # noqa: S608 - only table names from the models are formatted in
+    sql = "SELECT " + ", ".join(f"(SELECT COALESCE(MAX(pgh_id), 0) FROM {table})" for table in tables)  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [[_table(t) for t in TRACKED]])
-        row = cursor.fetchone()
-    return tuple(row[:-1]), bool(row[-1])
+        cursor.execute(sql)
+        return tuple(cursor.fetchone())
+
+
+def _export_clean_snapshot():
+    """Open a short connection, lock out writers of the tracked tables and export its snapshot.
+
+    Returns (snapshot id, connection) or (None, None) when writers kept the lock longer than
+    LOCK_WAIT. The caller imports the snapshot, then closes the connection (which drops the lock).
+    """
+    aux = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        aux.set_autocommit(False)
+        with aux.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [LOCK_WAIT])
+            tables = ", ".join(_table(t) for t in TRACKED)
+            cursor.execute(f"LOCK TABLE {tables} IN SHARE MODE")
+            cursor.execute("SELECT pg_export_snapshot()")
+            return cursor.fetchone()[0], aux
+    except DatabaseError:
+        aux.close()
+        return None, None
+
+
+@contextlib.contextmanager
+def _repeatable_read(*, clean: bool = False):
+    """A read-only REPEATABLE READ transaction; with ``clean``, in a snapshot no writer was inside.
+
+    Yields whether the snapshot is clean.
+    """
+    with transaction.atomic():
+        got_clean = False
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            if clean:
+                snapshot_id, aux = _export_clean_snapshot()
+                if snapshot_id is not None:
+                    try:
+                        cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot_id])
+                        got_clean = True
+                    finally:
+                        aux.close()  # ends the exporting transaction: the lock goes, the snapshot stays
+        yield got_clean
 
 
 def _touched_schools(drive: Drive, marks: tuple[int, ...]) -> set[int] | None:
@@ -191,7 +222,8 @@ def _store(key, entry: _Entry) -> None:
 def drive_snapshot(drive: Drive, *, today: datetime.date | None = None) -> DriveSnapshot:
     """Return every school row and the chart changes of a drive, exact and cached where possible.
 
-    Queries: 1 on a hit, 2 + 4 when some schools changed, 1 + 5 for a full count.
+    A hit costs one short transaction (SET TRANSACTION and the marks); a miss recounts the touched
+    schools (or all) in a clean snapshot when it can get one quickly, and stores the result.
     """
     today = today or timezone.localdate()
     if connection.in_atomic_block:
@@ -199,11 +231,14 @@ def drive_snapshot(drive: Drive, *, today: datetime.date | None = None) -> Drive
         rows = drive_school_rows(drive, today=today)
         return DriveSnapshot(drive, rows, drive_daily_changes(drive), source="direct")
     key = (drive.pk, today)
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        marks, clean = _marks_and_cleanliness()
-        entry = _entries.get(key)
+    entry = _entries.get(key)
+    if entry is not None:
+        with _repeatable_read():
+            if _marks() == entry.marks:
+                return DriveSnapshot(drive, entry.rows, entry.changes, source="hit")
+    with _repeatable_read(clean=True) as clean:
+        marks = _marks()
+        entry = _entries.get(key)  # another thread may have stored a newer one meanwhile
         if entry is not None and entry.marks == marks:
             return DriveSnapshot(drive, entry.rows, entry.changes, source="hit")
         drive = Drive.objects.get(pk=drive.pk)  # as of this snapshot

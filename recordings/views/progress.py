@@ -21,12 +21,12 @@ from django.utils import timezone
 
 from recordings.charts import progress_chart_svg
 from recordings.models import Drive, Recording, Visit
-from recordings.permissions import drives_visible_to, get_visible_drive_or_404
+from recordings.permissions import drives_visible_to
 from recordings.progress_cache import drive_snapshot
 from recordings.selectors import (
     SchoolProgressRow,
     cumulative_done_by_day,
-    drive_current,
+    drive_current_among,
     drive_daily_changes,
     drive_school_rows,
     progress_by_kecamatan,
@@ -64,7 +64,7 @@ class ProgressScope:
         return self.school_ids is None
 
 
-def progress_scope(request) -> ProgressScope:
+def progress_scope(request, *, with_schools: bool = True) -> ProgressScope:
     """Resolve the drive (``?drive=``, else the current one) and the schools the user may see."""
     role = user_role(request.user)
     if role == Role.NONE:
@@ -73,12 +73,13 @@ def progress_scope(request) -> ProgressScope:
     drives = list(visible.order_by("-start_date", "name"))
     drive_id = request.GET.get("drive", "")
     if drive_id.isdigit():
-        drive = get_visible_drive_or_404(request.user, pk=drive_id)
+        drive = next((d for d in drives if d.pk == int(drive_id)), None)
+        if drive is None:
+            raise Http404
     else:
-        current = drive_current()
-        drive = current if current is not None and current in drives else (drives[0] if drives else None)
+        drive = drive_current_among(drives)
     school_ids = None
-    if role == Role.SCHOOL_ADMIN:
+    if role == Role.SCHOOL_ADMIN and with_schools:
         school_ids = frozenset(schools_visible_to(request.user).values_list("pk", flat=True))
     return ProgressScope(role=role, drive=drive, drives=drives, school_ids=school_ids)
 
@@ -194,7 +195,7 @@ def _postponed_visits(scope: ProgressScope, limit: int = 10) -> list[Visit]:
 @login_required
 def school(request, school_id: int):
     """One school: its completion, its visits and the students still to record, with why."""
-    scope = progress_scope(request)
+    scope = progress_scope(request, with_schools=False)  # the school itself is checked below
     school_obj = get_visible_school_or_404(request.user, pk=school_id)
     today = timezone.localdate()
     drive = scope.drive

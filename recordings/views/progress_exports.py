@@ -196,7 +196,7 @@ def students(request, fmt: str):
 @login_required
 def school_students(request, school_id: int, fmt: str):
     """Students still to record at one school, for follow-up with the school."""
-    scope = progress_scope(request)
+    scope = progress_scope(request, with_schools=False)
     school = get_visible_school_or_404(request.user, pk=school_id)
     if scope.drive is None or not can_view_personal_data(request.user, school):
         raise Http404
