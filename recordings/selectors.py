@@ -451,6 +451,18 @@ def drive_planning(
 # this takes ~2 s cold (see docs/benchmarks.md), and recordings.progress_cache keeps it exact and warm.
 
 
+def drive_current_among(drives, *, today: datetime.date | None = None) -> Drive | None:
+    """``drive_current``'s rule applied to drives already loaded (no query): running, else latest started, else next."""
+    today = today or timezone.localdate()
+    running = [d for d in drives if d.start_date <= today <= d.end_date]
+    if running:
+        return max(running, key=lambda d: d.start_date)
+    started = [d for d in drives if d.start_date <= today]
+    if started:
+        return max(started, key=lambda d: d.end_date)
+    return min(drives, key=lambda d: d.start_date, default=None)
+
+
 def _school_filter(schools, column: str) -> tuple[str, list]:
     """SQL restricting ``column`` to some schools (a queryset, or an iterable of ids), or nothing."""
     if schools is None:
