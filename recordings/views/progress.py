@@ -48,6 +48,7 @@ from schools.roles import Role, user_role
 # A school admin's few schools are counted directly; Dukcapil staff read the whole drive (cached).
 DIRECT_COUNT_LIMIT = 200
 REPORT_SCHOOL_LIMIT = 40
+REPORT_KECAMATAN_LIMIT = 12
 
 
 @dataclass
@@ -273,6 +274,11 @@ def report(request):
     rows = filter_rows(rows, values)
     summary = progress_summary(rows)
     by_completion = sort_rows(rows, "completion", False)
+    kecamatan_all = progress_by_kecamatan(rows) if scope.is_staff else []
+    kecamatan_rows = kecamatan_all
+    if len(kecamatan_all) > REPORT_KECAMATAN_LIMIT:
+        lowest = sorted(kecamatan_all, key=lambda k: (k.progress.completion, k.name))[:REPORT_KECAMATAN_LIMIT]
+        kecamatan_rows = sorted(lowest, key=lambda k: k.name)
     shown: list[SchoolProgressRow] = (
         sort_rows(rows, "name", False) if len(rows) <= REPORT_SCHOOL_LIMIT else by_completion[:REPORT_SCHOOL_LIMIT]
     )
@@ -288,7 +294,9 @@ def report(request):
             "rows": shown,
             "rows_total": len(rows),
             "rows_cut": len(rows) > REPORT_SCHOOL_LIMIT,
-            "kecamatan_rows": progress_by_kecamatan(rows) if scope.is_staff else [],
+            "kecamatan_rows": kecamatan_rows,
+            "kecamatan_total": len(kecamatan_all),
+            "kecamatan_cut": len(kecamatan_all) > REPORT_KECAMATAN_LIMIT,
             "chart": chart_for(
                 scope.drive, rows, changes, target=summary.progress.target, today=today, title=str(scope.drive)
             ),

@@ -89,11 +89,15 @@ def roster_items(visit: Visit, students) -> list[RosterItem]:
     return [RosterItem(student=s, recording=recordings.get(s.pk)) for s in students]
 
 
-def roster_item(visit: Visit, student_id: int) -> RosterItem | None:
+def roster_item(visit: Visit, student_id: int, *, recording: Recording | None = None, by=None) -> RosterItem | None:
+    """One student's row. Pass the current ``recording`` (and who made it, ``by``) when known."""
     student = visit_roster(visit).filter(pk=student_id).first()
     if student is None:
         return None
-    recording = Recording.objects.filter(visit=visit, student_id=student_id).select_related("recorded_by").first()
+    if recording is None or by is None or recording.recorded_by_id != getattr(by, "pk", None):
+        recording = Recording.objects.filter(visit=visit, student_id=student_id).select_related("recorded_by").first()
+    else:
+        recording.recorded_by = by
     return RosterItem(student=student, recording=recording)
 
 

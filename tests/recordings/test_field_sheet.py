@@ -268,3 +268,14 @@ def test_student_added_after_download_is_not_in_the_sheet_but_others_still_apply
     StudentFactory(school=visit.school)
     up = upload(client, visit, fill(sheet, {f"PD-{a.pk}": ("Sudah rekam sebelumnya", "")}))
     assert (up.rows_changed, up.rows_error) == (1, 0)
+
+
+def test_purge_command(client, operator, visit_and_students):
+    from django.core.management import call_command
+
+    visit, _ = visit_and_students
+    client.force_login(operator)
+    upload(client, visit, download(client, visit))
+    out = io.StringIO()
+    call_command("purge_field_sheets", "--days", "0", stdout=out)
+    assert "1 berkas dihapus" in out.getvalue()
