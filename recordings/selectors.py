@@ -234,6 +234,9 @@ def visit_roster(visit: Visit) -> QuerySet[Student]:
     )
 
 
+NIK_SEARCH_DIGITS = 4
+
+
 def visit_roster_filter(
     students: QuerySet[Student], *, q: str = "", class_name: str = "", outcome: str = ""
 ) -> QuerySet[Student]:
@@ -241,7 +244,10 @@ def visit_roster_filter(
     q = " ".join(q.split())
     if q:
         if q.isdigit():
-            students = students.filter(Q(nisn__contains=q) | Q(nik__endswith=q) | Q(nik=q))
+            # Only the last digits of a NIK are shown, so only they are searched: a whole NIK
+            # must not travel in a URL (this filter is also a GET form without JavaScript).
+            by_nik = Q(nik__endswith=q) if len(q) <= NIK_SEARCH_DIGITS else Q(pk__in=[])
+            students = students.filter(Q(nisn__contains=q) | by_nik)
         else:
             students = students.filter(name__icontains=q)
     if class_name:

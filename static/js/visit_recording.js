@@ -203,7 +203,7 @@
   function applyFilter() {
     var q = normalise(qInput && qInput.value);
     var current = document.getElementById("roster");
-    if (current && current.dataset.filtered === "1" && !/^\d{16}$/.test(q) && navigator.onLine) {
+    if (current && current.dataset.filtered === "1" && navigator.onLine) {
       refreshRoster(); // the list was narrowed by the server: get it whole again, then filter here
       return;
     }
@@ -232,10 +232,6 @@
     if (count) {
       count.textContent = text("shown").replace("%s", String(shown));
     }
-    // A whole NIK is not in the page (only its last four digits): ask the server.
-    if (!shown && /^\d{16}$/.test(q) && navigator.onLine) {
-      refreshRoster(q);
-    }
   }
   if (filterForm) {
     filterForm.addEventListener("submit", function (event) {
@@ -246,13 +242,13 @@
     filterForm.addEventListener("change", applyFilter);
   }
 
-  function refreshRoster(q) {
+  function refreshRoster() {
     if (Object.keys(inflight).length) {
       refreshWanted = true; // after the running taps come back
       return;
     }
-    var url = root.dataset.rosterUrl + (q ? "?q=" + encodeURIComponent(q) : "");
-    window.htmx.ajax("GET", url, { target: "#roster", swap: "outerHTML" });
+    // The whole list, without filters: search terms stay in the page, never in a URL.
+    window.htmx.ajax("GET", root.dataset.rosterUrl, { target: "#roster", swap: "outerHTML" });
   }
   document.body.addEventListener("htmx:afterSettle", function (event) {
     if (event.target && event.target.id === "roster") {

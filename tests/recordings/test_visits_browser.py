@@ -65,10 +65,10 @@ def test_operator_records_a_class_through_an_offline_period(browser_page):
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
     # Search as you type, in the page.
-    page.get_by_label("Cari nama, NISN atau digit NIK").fill(students[2].nisn)
+    page.get_by_label("Cari nama, NISN atau 4 digit akhir NIK").fill(students[2].nisn)
     expect(row(students[2])).to_be_visible()
     expect(row(students[0])).to_be_hidden()
-    page.get_by_label("Cari nama, NISN atau digit NIK").fill("")
+    page.get_by_label("Cari nama, NISN atau 4 digit akhir NIK").fill("")
     expect(row(students[0])).to_be_visible()
 
     # Online: one tap, answered through HTMX with the new row and tallies.
