@@ -1,4 +1,4 @@
-"""Login protection and session rules (see docs/adr/0006-trust-security-choices.md).
+"""Login protection and session rules (docs/adr/0006-login-protection-csp-personal-data-in-logs-backups.md).
 
 - ``AxesBackend``: django-axes refuses logins for a username + IP pair after repeated failures.
 - ``client_ip``: the address axes counts failures against (nginx's ``X-Real-IP`` behind the proxy).
