@@ -299,6 +299,18 @@ def _copy_line(values: dict) -> str:
     return line
 
 
+def _copy_line_new(row: CleanRow, warnings: list[str]) -> str:
+    """_copy_line for a new student, straight from the judged row."""
+    line = (
+        f"{row.name}\t{row.gender}\t{row.birth_place}\t{row.birth_date.isoformat()}\t{row.nik}\t{row.kk}\t"
+        f"{row.nisn}\t{row.nipd}\t{row.class_name}\t{{{','.join(warnings)}}}"
+    )
+    if "\\" in line or "\n" in line or "\r" in line or line.count("\t") != len(_COPY_COLUMNS) - 1:
+        values = {name: getattr(row, name) for name in _COPY_COLUMNS if name != "data_warnings"}
+        line = _copy_line({**values, "data_warnings": warnings})
+    return line
+
+
 def _copy(cursor, table: str, columns: tuple[str, ...], lines: list[str]) -> None:
     if not lines:
         return
@@ -332,8 +344,8 @@ def _record_student_history(cursor, *, ids: list[int], label: str) -> None:
         f"WITH ctx AS (SELECT _pgh_attach_context() AS id) "  # noqa: S608 (column names from the model)
         f'INSERT INTO "{event_model._meta.db_table}" ({tracked}, "pgh_context_id", "pgh_created_at", '
         f'"pgh_label", "pgh_obj_id") '
-        f"SELECT {source}, ctx.id, NOW(), %s, s.id FROM schools_student s CROSS JOIN ctx "
-        f"WHERE s.id = ANY(%s::bigint[]) ORDER BY s.id",
+        f"SELECT {source}, ctx.id, NOW(), %s, s.id FROM unnest(%s::bigint[]) AS changed(id) "
+        f"JOIN schools_student s ON s.id = changed.id CROSS JOIN ctx ORDER BY s.id",
         [label, ids],
     )
 
@@ -378,7 +390,9 @@ def _write_students(plan: Plan, *, school: School, now: datetime.datetime) -> No
             _record_student_history(cursor, ids=[a.student_id for a in updates], label="update")
         if news:
             tail = f"\t{school.pk}\tt\t\\N\t{stamp}\t{stamp}\n"
-            lines = [f"{new_id}\t{_copy_line(a.values)}{tail}" for new_id, a in zip(new_ids, news, strict=True)]
+            lines = [
+                f"{new_id}\t{_copy_line_new(a.row, a.warnings)}{tail}" for new_id, a in zip(new_ids, news, strict=True)
+            ]
             _copy(
                 cursor,
                 "schools_student",

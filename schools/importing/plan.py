@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import operator
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -182,36 +183,37 @@ def _values_of(row: CleanRow) -> dict:
 
 
 def _new_action(row: CleanRow, cutoff: datetime.date) -> RowAction:
-    values = _values_of(row)
+    """A new student: the row's own values are written (``values`` stays None to save memory)."""
     warnings = row.warning_codes
-    values["data_warnings"] = warnings
     return RowAction(
         row=row,
         action=NEW,
-        values=values,
         warnings=warnings,
         not_yet_eligible=row.birth_date > cutoff,
         problems=row.problems,
     )
 
 
+_FIELD_VALUES = operator.attrgetter(*FIELDS)
+
+
 def _merge_action(row: CleanRow, student: Existing, cutoff: datetime.date) -> RowAction:
-    values: dict = {}
-    changed: list[str] = []
-    for name in FIELDS:
-        new = getattr(row, name)
-        old = getattr(student, name)
-        merged = old if new in ("", None) else new  # an empty cell never erases
-        values[name] = merged
-        if merged != old:
-            changed.append(name)
-    # Warnings about empty cells do not apply when the stored value fills the gap.
-    dropped = set()
-    if values["nik"] and not row.nik_present:
-        dropped.add("nik_empty")
-    if values["kk"] and not row.kk:
-        dropped.add("kk_empty")
-    problems = [p for p in row.problems if not (p.severity == WARNING and p.code in dropped)]
+    new_values = _FIELD_VALUES(row)
+    old_values = _FIELD_VALUES(student)
+    # An empty cell never erases a stored value.
+    merged = tuple(old if new == "" or new is None else new for new, old in zip(new_values, old_values, strict=True))
+    changed = [name for name, value, old in zip(FIELDS, merged, old_values, strict=True) if value != old]
+    values = dict(zip(FIELDS, merged, strict=True))
+    problems = row.problems
+    if problems:
+        # Warnings about empty cells do not apply when the stored value fills the gap.
+        dropped = set()
+        if values["nik"] and not row.nik_present:
+            dropped.add("nik_empty")
+        if values["kk"] and not row.kk:
+            dropped.add("kk_empty")
+        if dropped:
+            problems = [p for p in problems if not (p.severity == WARNING and p.code in dropped)]
     warnings = [p.code for p in problems if p.severity == WARNING]
     values["data_warnings"] = warnings
     if sorted(warnings) != sorted(student.data_warnings or []):

@@ -338,3 +338,23 @@ def test_two_commits_for_one_school_cannot_interleave(school):
     assert errors == []
     assert sorted(outcomes) == [False, True]
     assert Student.objects.filter(school=school).count() == 300
+
+
+def test_dapodik_numeric_nik_cells_are_stored_exactly(school):
+    rows = people(4)
+    rows[0]["NIK"] = rows[0]["NIK"][:-2] + "10"  # ends in 0, as a number rounded by Excel would
+    record, preview = upload(school, synthetic.dapodik_xlsx(rows, numeric_numbers=True), name="d.xlsx")
+    assert record.new_count == 4
+    assert [p[3] for p in record.problems] == ["nik_excel_rounded"]
+    commit(record)
+    assert set(Student.objects.values_list("nik", flat=True)) == {r["NIK"] for r in rows}
+    assert set(Student.objects.values_list("kk", flat=True)) == {r["No KK"] for r in rows}
+
+
+def test_text_with_backslash_and_quotes_survives_copy(school):
+    rows = people(2)
+    rows[0]["Nama"] = 'Budi \\ "Santoso"'
+    rows[1]["Rombel Saat Ini"] = "XII\\IPA;1"
+    commit(upload(school, synthetic.to_csv(rows))[0])
+    assert Student.objects.filter(name='Budi \\ "Santoso"').exists()
+    assert Student.objects.filter(class_name="XII\\IPA;1").exists()

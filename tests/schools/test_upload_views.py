@@ -233,3 +233,29 @@ def test_school_students_page_shows_flags_and_masks_numbers(client, school, scho
     assert flagged.name in body and "No KK kosong" in body
     assert flagged.nik not in body and flagged.nik_masked in body
     assert "1 peserta didik" in body
+
+
+def test_follow_up_pages_queries_are_bounded(client, school, other_school, supervisor, django_assert_max_num_queries):
+    for index in range(6):
+        elsewhere = StudentFactory(school=other_school)
+        StudentFactory(school=school)
+        row = {"Nama": f"Pindahan {index}", "JK": "L", "Tanggal Lahir": elsewhere.birth_date, "NIK": elsewhere.nik}
+        services.student_list_commit(upload=make_upload(school, [row]), by=None)
+    assert NikConflict.objects.count() == 6 and LeftProposal.objects.count() == 6
+    client.force_login(supervisor)
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("schools:conflict_list")).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("schools:left_list")).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("schools:school_students", args=[school.npsn])).status_code == 200
+
+
+def test_htmx_fragments(client, school, school_admin):
+    make_upload(school)
+    StudentFactory(school=school, name="Cari Saya")
+    client.force_login(school_admin)
+    fragment = client.get(reverse("schools:upload_list"), HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in fragment and "daftar.csv" in fragment
+    found = client.get(reverse("schools:school_students", args=[school.npsn]), {"q": "cari"}, HTTP_HX_REQUEST="true")
+    assert "<html" not in found.content.decode() and "Cari Saya" in found.content.decode()
