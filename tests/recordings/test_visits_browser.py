@@ -141,3 +141,45 @@ def test_operator_records_a_class_through_an_offline_period(browser_page):
     page.wait_for_load_state("load")
     assert wait_for(lambda: Visit.objects.get(pk=visit.pk).status == Visit.Status.DONE)
     assert problems == [], problems
+
+
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline"));
+});
+"""
+
+
+def test_supervisor_plans_and_pages_run_without_csp_violations(browser_page):
+    """Plan a visit on the planning list (HTMX filters) and open every visit page: no CSP or script errors."""
+    page = browser_page
+    visit, students = visit_with_students(students=3)
+    unvisited, _ = visit_with_students(students=2, drive=visit.drive, status=Visit.Status.CANCELLED)
+    from tests.factories import SupervisorFactory
+
+    SupervisorFactory(username="kabid")
+    problems = watch(page)
+    page.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
+    page.context.add_init_script(RECORD_CSP_VIOLATIONS)
+    login_in_browser(page, "kabid")
+    page.wait_for_url(page.live_server_url + "/")
+
+    page.goto(page.live_server_url + reverse("drive_detail", args=[visit.drive_id]))
+    page.get_by_label("Status").select_option("not_visited")  # HTMX swaps the table
+    rows = page.get_by_test_id("planning-row")
+    expect(rows).to_have_count(1)
+    rows.first.get_by_role("link", name="Jadwalkan").click()
+    page.get_by_label("Tanggal kunjungan").fill(visit.date.isoformat())
+    page.get_by_label("Jumlah alat rekam").fill("2")
+    page.get_by_role("button", name="Jadwalkan").click()
+    page.wait_for_load_state("load")
+    assert Visit.objects.filter(school=unvisited.school, status=Visit.Status.PLANNED, kits=2).exists()
+
+    for name in ("visit_detail", "visit_history", "visit_attendance", "field_sheet_upload", "visit_list"):
+        args = [] if name == "visit_list" else [visit.pk]
+        page.goto(page.live_server_url + reverse(name, args=args))
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(100)
+        problems.extend(f"{name}: {v}" for v in page.evaluate("window.__cspViolations"))
+    assert problems == [], problems
