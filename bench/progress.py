@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
-import io
 import os
 import random
 import statistics
@@ -376,6 +375,7 @@ def main() -> None:
     os.environ["DATABASE_URL"] = f"{args.server}/{args.db}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ektp_drives.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.setdefault("DEBUG", "False")
     if not args.skip_load:
         create_database(args.server, args.db)
     import django
@@ -408,11 +408,164 @@ def existing_info() -> dict:
     return {"drive_id": drive.pk, "school_id": school_id}
 
 
-def measure(info: dict, *, repeat: int) -> None:  # filled in below
-    print(info)
+BASELINE_SQL = """
+    WITH latest AS (
+        SELECT DISTINCT ON (r.student_id) r.student_id, r.outcome
+        FROM recordings_recording r JOIN recordings_visit v ON v.id = r.visit_id
+        WHERE v.drive_id = %(drive)s
+        ORDER BY r.student_id, r.recorded_at DESC, r.id DESC
+    )
+    SELECT COUNT(*) FILTER (WHERE l.outcome IS DISTINCT FROM 'not_eligible') AS target,
+           COUNT(*) FILTER (WHERE l.outcome IN ('recorded', 'already_recorded')) AS done
+    FROM schools_student s
+    JOIN recordings_driveschool ds ON ds.school_id = s.school_id AND ds.drive_id = %(drive)s
+    LEFT JOIN latest l ON l.student_id = s.id
+    WHERE s.is_active AND s.birth_date <= %(cutoff)s
+"""
+
+BASELINE_PER_SCHOOL_SQL = """
+    WITH latest AS (
+        SELECT DISTINCT ON (r.student_id) r.student_id, r.outcome
+        FROM recordings_recording r JOIN recordings_visit v ON v.id = r.visit_id
+        WHERE v.drive_id = %(drive)s
+        ORDER BY r.student_id, r.recorded_at DESC, r.id DESC
+    )
+    SELECT s.school_id,
+           COUNT(*) FILTER (WHERE l.outcome IS DISTINCT FROM 'not_eligible') AS target,
+           COUNT(*) FILTER (WHERE l.outcome IN ('recorded', 'already_recorded')) AS done
+    FROM schools_student s
+    JOIN recordings_driveschool ds ON ds.school_id = s.school_id AND ds.drive_id = %(drive)s
+    LEFT JOIN latest l ON l.student_id = s.id
+    WHERE s.is_active AND s.birth_date <= %(cutoff)s
+    GROUP BY s.school_id
+"""
+
+
+def timed(client, url, params=None, headers=None):
+    """One request through the test client: (milliseconds, queries, status, bytes)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        start = time.perf_counter()
+        response = client.get(url, params or {}, headers=headers or {})
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        elapsed = (time.perf_counter() - start) * 1000
+    statements = [q for q in queries.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")]
+    assert response.status_code == 200, (url, response.status_code)
+    return elapsed, len(statements), len(body)
+
+
+def write_one_outcome(drive_id: int, rng: random.Random) -> None:
+    """An operator's tap: a new outcome for a student still waiting, in a visited school."""
+    from django.utils import timezone
+
+    from recordings.models import Recording, Visit
+    from schools.models import Student
+
+    visit = Visit.objects.filter(drive_id=drive_id, status="done").order_by("?").first()
+    student = (
+        Student.objects.filter(school_id=visit.school_id, is_active=True)
+        .exclude(recordings__visit=visit)
+        .order_by("?")
+        .first()
+    )
+    if student is not None:
+        outcome = rng.choice(["recorded", "recorded", "absent", "biometric_failure"])
+        Recording.objects.create(visit=visit, student=student, outcome=outcome, recorded_at=timezone.now())
+
+
+def measure(info: dict, *, repeat: int) -> None:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    from recordings.models import Drive
+    from recordings.progress_cache import progress_cache_clear
+    from recordings.selectors import Progress, eligibility_cutoff
+
+    rng = random.Random(7)
+    users = get_user_model().objects
+    staff, admin = Client(), Client()
+    staff.force_login(users.get(username="bench-supervisor"))
+    admin.force_login(users.get(username="bench-sekolah"))
+    drive = Drive.objects.get(pk=info["drive_id"])
+    school_id = info["school_id"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM schools_student")
+        students = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM recordings_recording")
+        recordings = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM recordings_driveschool WHERE drive_id = %s", [drive.pk])
+        schools = cursor.fetchone()[0]
+    print(f"\ndata: {students:,} students, {recordings:,} outcomes, {schools:,} schools in the drive")
+    dashboard = reverse("progress_dashboard")
+    results = []
+
+    def run(label, client, url, params=None, *, times=repeat, before=None, headers=None):
+        samples = []
+        for _ in range(times):
+            if before:
+                before()
+            samples.append(timed(client, url, params, headers))
+        ms = [s[0] for s in samples]
+        results.append((label, statistics.median(ms), min(ms), max(ms), samples[-1][1], samples[-1][2], times))
+
+    # Baseline: the same headline numbers in one hand-written SQL statement, no Django.
+    params = {"drive": drive.pk, "cutoff": eligibility_cutoff(drive.reference_date)}
+    for label, sql in (("baseline SQL: drive headline", BASELINE_SQL),
+                       ("baseline SQL: per-school GROUP BY", BASELINE_PER_SCHOOL_SQL)):  # fmt: skip
+        samples = []
+        for _ in range(3):
+            with connection.cursor() as cursor:
+                start = time.perf_counter()
+                cursor.execute(sql, params)
+                rows = cursor.fetchall()
+                samples.append((time.perf_counter() - start) * 1000)
+        results.append((label, statistics.median(samples), min(samples), max(samples), 1, len(rows), 3))
+        if label.endswith("headline"):
+            baseline_target, baseline_done = rows[0]
+
+    progress_cache_clear()
+    run("dashboard, cold process (full count)", staff, dashboard, times=1)
+    run("dashboard, warm (no change since)", staff, dashboard)
+    run("dashboard, after one new outcome", staff, dashboard, before=lambda: write_one_outcome(drive.pk, rng))
+    run("dashboard, filtered + sorted, page 3", staff, dashboard, {"level": "SMK", "sort": "-completion", "page": 3})
+    htmx = {"HX-Request": "true", "HX-Target": "progress-results"}
+    run("dashboard, HTMX table fragment", staff, dashboard, {"below": "80", "sort": "remaining"}, headers=htmx)
+    run("report (print view)", staff, reverse("progress_report"))
+    run("dashboard, school admin (own school)", admin, dashboard)
+    run("school page (school admin)", admin, reverse("progress_school", args=[school_id]))
+    run("school page (supervisor)", staff, reverse("progress_school", args=[school_id]))
+    run("per-school export XLSX (school admin)", admin,
+        reverse("progress_export_school_students", args=[school_id, "xlsx"]))  # fmt: skip
+    run(
+        "per-school export CSV (supervisor)", staff, reverse("progress_export_school_students", args=[school_id, "csv"])
+    )
+    run("per-school summary XLSX, whole drive", staff, reverse("progress_export_summary", args=["xlsx"]), times=3)
+
+    # The numbers are the same as the baseline's (after the writes above, recount the baseline).
+    with connection.cursor() as cursor:
+        cursor.execute(BASELINE_SQL, params)
+        baseline_target, baseline_done = cursor.fetchone()
+    from recordings.progress_cache import drive_snapshot
+
+    snapshot = drive_snapshot(drive)
+    total = Progress.total(r.progress for r in snapshot.rows.values())
+    exact = (total.target, total.done) == (baseline_target, baseline_done)
+
+    base = results[0][1]
+    columns = ("median ms", "min", "max", "queries", "bytes", "runs", "x baseline")
+    print(f"\n{'page':46} " + " ".join(f"{c:>10}" for c in columns))
+    for label, median, low, high, queries, size, runs in results:
+        cells = (f"{median:.1f}", f"{low:.1f}", f"{high:.1f}", queries, f"{size:,}", runs, f"{median / base:.2f}")
+        print(f"{label:46} " + " ".join(f"{c:>10}" for c in cells))
+    print(
+        f"\nheadline through the app: target {total.target:,}, done {total.done:,}, {total.completion} %; "
+        f"baseline SQL: target {baseline_target:,}, done {baseline_done:,} -> {'identical' if exact else 'DIFFERENT'}"
+    )
 
 
 if __name__ == "__main__":
-    _ = io  # noqa
-    _ = statistics  # noqa
     main()

@@ -68,6 +68,7 @@ class _Entry:
     marks: tuple[int, ...]
     rows: dict[int, SchoolProgressRow]
     changes: dict[int, dict[datetime.date, int]]
+    memo: dict = field(default_factory=dict)  # figures derived from these rows (sums, sort orders)
 
 
 @dataclass
@@ -79,6 +80,15 @@ class DriveSnapshot:
     changes: dict[int, dict[datetime.date, int]]
     source: str  # "hit", "incremental", "full" (stored or not) or "direct" (no caching possible)
     stats: dict = field(default_factory=dict)
+    memo: dict = field(default_factory=dict)  # shared by every request reading the same entry
+
+    def memoized(self, key, compute):
+        """Derive something from the rows once per entry (the rows never change under it)."""
+        try:
+            return self.memo[key]
+        except KeyError:
+            value = self.memo[key] = compute()
+            return value
 
 
 def progress_cache_clear() -> None:
@@ -235,12 +245,12 @@ def drive_snapshot(drive: Drive, *, today: datetime.date | None = None) -> Drive
     if entry is not None:
         with _repeatable_read():
             if _marks() == entry.marks:
-                return DriveSnapshot(drive, entry.rows, entry.changes, source="hit")
+                return DriveSnapshot(drive, entry.rows, entry.changes, source="hit", memo=entry.memo)
     with _repeatable_read(clean=True) as clean:
         marks = _marks()
         entry = _entries.get(key)  # another thread may have stored a newer one meanwhile
         if entry is not None and entry.marks == marks:
-            return DriveSnapshot(drive, entry.rows, entry.changes, source="hit")
+            return DriveSnapshot(drive, entry.rows, entry.changes, source="hit", memo=entry.memo)
         drive = Drive.objects.get(pk=drive.pk)  # as of this snapshot
         touched = None
         if entry is not None and all(new >= old for new, old in zip(marks, entry.marks, strict=True)):
@@ -260,6 +270,8 @@ def drive_snapshot(drive: Drive, *, today: datetime.date | None = None) -> Drive
             rows = drive_school_rows(drive, today=today)
             changes = drive_daily_changes(drive)
             source = "full"
+        memo: dict = {}
         if clean:
-            _store(key, _Entry(marks, rows, changes))
-        return DriveSnapshot(drive, rows, changes, source=source, stats={"clean": clean, "touched": len(touched or ())})
+            _store(key, _Entry(marks, rows, changes, memo))
+        stats = {"clean": clean, "touched": len(touched or ())}
+        return DriveSnapshot(drive, rows, changes, source=source, stats=stats, memo=memo)

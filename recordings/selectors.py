@@ -6,6 +6,8 @@ import datetime
 import re
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache, cached_property
+from operator import attrgetter
 
 from django.conf import settings
 from django.db import connection, models
@@ -102,26 +104,31 @@ class Progress:
     @classmethod
     def total(cls, items) -> Progress:
         """Sum several Progress values (schools into a kecamatan or a drive)."""
-        sums = dict.fromkeys((f.name for f in fields(cls)), 0)
-        for item in items:
-            for name in sums:
-                sums[name] += getattr(item, name)
-        return cls(**sums)
+        names = _progress_names()
+        columns = list(zip(*map(attrgetter(*names), items), strict=False))
+        if not columns:
+            return cls()
+        return cls(*map(sum, columns))
 
-    @property
+    @cached_property
     def target(self) -> int:
         return self.candidates - self.not_eligible
 
-    @property
+    @cached_property
     def remaining(self) -> int:
         return self.target - self.done
 
-    @property
+    @cached_property
     def completion(self) -> Decimal:
         """Completion in percent, rounded half up to two decimals."""
         if not self.target:
             return Decimal("0.00")
         return (Decimal(self.done) * 100 / Decimal(self.target)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@cache
+def _progress_names() -> tuple[str, ...]:
+    return tuple(f.name for f in fields(Progress))
 
 
 def drive_progress(drive: Drive, *, schools: QuerySet[School] | None = None) -> Progress:
@@ -658,7 +665,7 @@ class SchoolProgressRow:
     progress: Progress
     visits: SchoolVisits
 
-    @property
+    @cached_property
     def visited(self) -> bool:
         """A school counts as visited once a visit has started (in progress or done)."""
         return self.visits.last_visit is not None

@@ -22,7 +22,7 @@ from django.utils import timezone
 from recordings.charts import progress_chart_svg
 from recordings.models import Drive, Recording, Visit
 from recordings.permissions import drives_visible_to
-from recordings.progress_cache import drive_snapshot
+from recordings.progress_cache import DriveSnapshot, drive_snapshot
 from recordings.selectors import (
     SchoolProgressRow,
     cumulative_done_by_day,
@@ -34,11 +34,13 @@ from recordings.selectors import (
     students_to_record,
 )
 from recordings.views.progress_forms import (
+    KECAMATAN_SORTS,
     PAGE_SIZE,
     REASON_CHOICES,
     SORTS,
     ProgressFilterForm,
     filter_rows,
+    kecamatan_sort_param,
     sort_param,
     sort_rows,
 )
@@ -85,42 +87,51 @@ def progress_scope(request, *, with_schools: bool = True) -> ProgressScope:
     return ProgressScope(role=role, drive=drive, drives=drives, school_ids=school_ids)
 
 
-def scope_rows(scope: ProgressScope, *, today: datetime.date | None = None):
-    """Return (school rows, per-school daily changes) of the drive within the user's scope."""
+def scope_rows(scope: ProgressScope, *, today: datetime.date | None = None) -> DriveSnapshot:
+    """The drive's school rows (``.rows``, a dict) and daily changes within the user's scope."""
     drive = scope.drive
     if scope.school_ids is not None and len(scope.school_ids) <= DIRECT_COUNT_LIMIT:
         rows = drive_school_rows(drive, schools=scope.school_ids, today=today)
-        return list(rows.values()), drive_daily_changes(drive, schools=scope.school_ids)
+        changes = drive_daily_changes(drive, schools=scope.school_ids)
+        return DriveSnapshot(drive, rows, changes, source="direct")
     snapshot = drive_snapshot(drive, today=today)
-    rows = snapshot.rows.values()
     if scope.school_ids is not None:
-        rows = [row for row in rows if row.school_id in scope.school_ids]
-    return list(rows), snapshot.changes
+        rows = {pk: row for pk, row in snapshot.rows.items() if pk in scope.school_ids}
+        return DriveSnapshot(drive, rows, snapshot.changes, source=snapshot.source)
+    return snapshot
 
 
 def drive_query(scope: ProgressScope) -> str:
     return urlencode({"drive": scope.drive.pk}) if scope.drive else ""
 
 
-def chart_for(drive: Drive, rows, changes, *, target: int, today: datetime.date, title: str, compact=False) -> str:
-    """The progress-over-time chart (server-rendered SVG) for some school rows."""
+def chart_for(drive: Drive, data: DriveSnapshot, rows, *, target: int, today: datetime.date, title: str, compact=False):
+    """The progress-over-time chart (server-rendered SVG) for some school rows of a snapshot."""
     end = min(drive.end_date, max(today, drive.start_date))
-    series = cumulative_done_by_day(
-        changes, school_ids={row.school_id for row in rows}, start=drive.start_date, end=end
-    )
+    every_school = len(rows) == len(data.rows)
+
+    def series():
+        school_ids = None if every_school else {row.school_id for row in rows}
+        return cumulative_done_by_day(data.changes, school_ids=school_ids, start=drive.start_date, end=end)
+
+    points = data.memoized(("series", drive.start_date, end), series) if every_school else series()
     return progress_chart_svg(
-        series, target=target, start=drive.start_date, end=drive.end_date, title=title, compact=compact
+        points, target=target, start=drive.start_date, end=drive.end_date, title=title, compact=compact
     )
 
 
-def _sort_headers(request, key: str, descending: bool) -> dict:
+def _kecamatan_choices(rows) -> list[tuple[int, str]]:
+    return sorted({(r.kecamatan_id, r.kecamatan_name) for r in rows}, key=lambda c: c[1])
+
+
+def _sort_headers(request, key: str, descending: bool, sorts=SORTS, param="sort", page_param="page") -> dict:
     """Link and aria-sort value per sortable column, keeping the other filters."""
     params = request.GET.copy()
-    params.pop("page", None)
+    params.pop(page_param, None)
     headers = {}
-    for name, (label, _key) in SORTS.items():
+    for name, (label, _key) in sorts.items():
         next_desc = not descending if name == key else name in {"completion", "done", "remaining", "target"}
-        params["sort"] = ("-" if next_desc else "") + name
+        params[param] = ("-" if next_desc else "") + name
         headers[name] = {
             "label": label,
             "query": params.urlencode(),
@@ -131,9 +142,9 @@ def _sort_headers(request, key: str, descending: bool) -> dict:
     return headers
 
 
-def _page_query(request) -> str:
+def _page_query(request, page_param: str = "page") -> str:
     params = request.GET.copy()
-    params.pop("page", None)
+    params.pop(page_param, None)
     return params.urlencode()
 
 
@@ -145,14 +156,16 @@ def dashboard(request):
     context = {"scope": scope, "drive": scope.drive, "drives": scope.drives, "today": today}
     if scope.drive is None:
         return render(request, "recordings/progress_dashboard.html", context)
-    rows, changes = scope_rows(scope, today=today)
-    summary = progress_summary(rows)
-    kecamatan_choices = sorted({(r.kecamatan_id, r.kecamatan_name) for r in rows}, key=lambda c: c[1])
+    data = scope_rows(scope, today=today)
+    rows = data.memoized("rows", lambda: list(data.rows.values()))
+    summary = data.memoized("summary", lambda: progress_summary(rows))
+    kecamatan_choices = data.memoized("kecamatan_choices", lambda: _kecamatan_choices(rows))
     form = ProgressFilterForm(request.GET or None, kecamatan_choices=kecamatan_choices)
     values = form.values()
     key, descending = sort_param(values.get("sort"))
-    filtered = filter_rows(rows, values)
-    page = Paginator(sort_rows(filtered, key, descending), PAGE_SIZE).get_page(request.GET.get("page"))
+    ordered = data.memoized(("sorted", key, descending), lambda: sort_rows(rows, key, descending))
+    filtered = filter_rows(ordered, values)
+    page = Paginator(filtered, PAGE_SIZE).get_page(request.GET.get("page"))
     filtering = any(
         values.get(name) not in (None, "") for name in ("kecamatan", "level", "status", "visit", "below", "q")
     )
@@ -160,21 +173,22 @@ def dashboard(request):
         {
             "summary": summary,
             "form": form,
+            "kecamatan_choices": kecamatan_choices,  # rendered by hand: Django's widget is slow for thousands
+            "kecamatan_selected": values.get("kecamatan"),
             "page": page,
             "filtered_count": len(filtered),
             "filtered_summary": progress_summary(filtered) if filtering else None,
-            "kecamatan_rows": progress_by_kecamatan(filtered) if scope.is_staff else [],
+            "kecamatan_page": _kecamatan_page(request, data, filtered, filtering) if scope.is_staff else None,
+            "kecamatan_headers": _sort_headers(
+                request, *kecamatan_sort_param(request.GET.get("ksort")), KECAMATAN_SORTS, "ksort", "kpage"
+            ),
+            "kecamatan_page_query": _page_query(request, "kpage"),
             "headers": _sort_headers(request, key, descending),
             "page_query": _page_query(request),
             "export_query": _page_query(request),
             "drive_query": drive_query(scope),
             "chart": chart_for(
-                scope.drive,
-                rows,
-                changes,
-                target=summary.progress.target,
-                today=today,
-                title=str(scope.drive),
+                scope.drive, data, rows, target=summary.progress.target, today=today, title=str(scope.drive)
             ),
             "postponed_visits": _postponed_visits(scope),
             "can_export_students": scope.is_staff or bool(scope.school_ids),
@@ -184,6 +198,17 @@ def dashboard(request):
         context["is_fragment"] = True
         return render(request, "recordings/progress_dashboard_results.html", context)
     return render(request, "recordings/progress_dashboard.html", context)
+
+
+def _kecamatan_page(request, data: DriveSnapshot, rows, filtering: bool):
+    """The per-kecamatan table of the filtered schools, sorted and paged (``ksort``, ``kpage``)."""
+    key, descending = kecamatan_sort_param(request.GET.get("ksort"))
+
+    def ordered():
+        return sorted(progress_by_kecamatan(rows), key=KECAMATAN_SORTS[key][1], reverse=descending)
+
+    kecamatan = ordered() if filtering else data.memoized(("kecamatan", key, descending), ordered)
+    return Paginator(kecamatan, PAGE_SIZE).get_page(request.GET.get("kpage"))
 
 
 def _postponed_visits(scope: ProgressScope, limit: int = 10) -> list[Visit]:
@@ -226,7 +251,7 @@ def school(request, school_id: int):
     reason_counts = _reason_counts(students)
     if reason:
         students = [s for s in students if reason in _reasons_of(s)]
-    changes = drive_daily_changes(drive, schools=[school_obj.pk])
+    data = DriveSnapshot(drive, {row.school_id: row}, drive_daily_changes(drive, schools=[school_obj.pk]), "direct")
     context.update(
         {
             "row": row,
@@ -236,7 +261,7 @@ def school(request, school_id: int):
             "reason": reason,
             "reason_options": [(code, label, reason_counts.get(code, 0)) for code, label in REASON_CHOICES],
             "chart": chart_for(
-                drive, [row], changes, target=row.progress.target, today=today, title=school_obj.name, compact=True
+                drive, data, [row], target=row.progress.target, today=today, title=school_obj.name, compact=True
             ),
         }
     )
@@ -267,13 +292,19 @@ def report(request):
     if scope.drive is None:
         raise Http404
     today = timezone.localdate()
-    rows, changes = scope_rows(scope, today=today)
-    kecamatan_choices = sorted({(r.kecamatan_id, r.kecamatan_name) for r in rows}, key=lambda c: c[1])
+    data = scope_rows(scope, today=today)
+    rows = data.memoized("rows", lambda: list(data.rows.values()))
+    kecamatan_choices = data.memoized("kecamatan_choices", lambda: _kecamatan_choices(rows))
     form = ProgressFilterForm(request.GET or None, kecamatan_choices=kecamatan_choices)
     values = form.values()
     rows = filter_rows(rows, values)
-    summary = progress_summary(rows)
-    by_completion = sort_rows(rows, "completion", False)
+    filtering = len(rows) != len(data.rows)
+    summary = progress_summary(rows) if filtering else data.memoized("summary", lambda: progress_summary(rows))
+    by_completion = (
+        sort_rows(rows, "completion", False)
+        if filtering
+        else data.memoized(("sorted", "completion", False), lambda: sort_rows(rows, "completion", False))
+    )
     kecamatan_all = progress_by_kecamatan(rows) if scope.is_staff else []
     kecamatan_rows = kecamatan_all
     if len(kecamatan_all) > REPORT_KECAMATAN_LIMIT:
@@ -298,7 +329,7 @@ def report(request):
             "kecamatan_total": len(kecamatan_all),
             "kecamatan_cut": len(kecamatan_all) > REPORT_KECAMATAN_LIMIT,
             "chart": chart_for(
-                scope.drive, rows, changes, target=summary.progress.target, today=today, title=str(scope.drive)
+                scope.drive, data, rows, target=summary.progress.target, today=today, title=str(scope.drive)
             ),
             "kecamatan_name": dict(kecamatan_choices).get(values.get("kecamatan")),
             "drive_query": drive_query(scope),

@@ -78,7 +78,7 @@ def summary(request, fmt: str):
     scope = progress_scope(request)
     if scope.drive is None:
         raise Http404
-    rows, _changes = scope_rows(scope)
+    rows = list(scope_rows(scope).rows.values())
     choices = sorted({(r.kecamatan_id, r.kecamatan_name) for r in rows}, key=lambda c: c[1])
     values = ProgressFilterForm(request.GET or None, kecamatan_choices=choices).values()
     key, descending = sort_param(values.get("sort"))
@@ -173,7 +173,7 @@ def students(request, fmt: str):
     if scope.is_staff:
         filters = {k: v for k, v in request.GET.items() if k not in ("drive", "page", "sort")}
         if filters:
-            rows, _changes = scope_rows(scope)
+            rows = list(scope_rows(scope).rows.values())
             choices = sorted({(r.kecamatan_id, r.kecamatan_name) for r in rows}, key=lambda c: c[1])
             values = ProgressFilterForm(request.GET, kecamatan_choices=choices).values()
             schools = [r.school_id for r in filter_rows(rows, values)]

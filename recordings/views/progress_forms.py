@@ -31,6 +31,17 @@ SORTS = {
     "next_visit": (_("Kunjungan berikutnya"), lambda r: r.visits.next_visit or _FAR),
 }
 DEFAULT_SORT = "name"
+KECAMATAN_SORTS = {
+    "name": (_("Kecamatan"), lambda k: k.name.lower()),
+    "schools": (_("Sekolah dikunjungi"), lambda k: (k.schools_visited, k.schools)),
+    "target": (_("Sasaran"), lambda k: k.progress.target),
+    "done": (_("Sudah terekam"), lambda k: k.progress.done),
+    "absent": (_("Tidak hadir"), lambda k: k.progress.absent),
+    "biometric_failure": (_("Gagal rekam"), lambda k: k.progress.biometric_failure),
+    "missing_documents": (_("Tanpa KK"), lambda k: k.progress.missing_documents),
+    "remaining": (_("Sisa"), lambda k: k.progress.remaining),
+    "completion": (_("Capaian"), lambda k: (k.progress.completion, k.progress.target)),
+}
 PAGE_SIZE = 50
 
 
@@ -77,14 +88,19 @@ class ProgressFilterForm(forms.Form):
         return {name: data.get(name) for name in self.fields}
 
 
-def sort_param(value: str | None) -> tuple[str, bool]:
+def sort_param(value: str | None, sorts=None, default: str = DEFAULT_SORT) -> tuple[str, bool]:
     """Return (key, descending) from "completion" or "-completion"; unknown keys give the default."""
-    value = value or DEFAULT_SORT
+    sorts = SORTS if sorts is None else sorts
+    value = value or default
     descending = value.startswith("-")
     key = value.lstrip("-")
-    if key not in SORTS:
-        return DEFAULT_SORT, False
+    if key not in sorts:
+        return default, False
     return key, descending
+
+
+def kecamatan_sort_param(value: str | None) -> tuple[str, bool]:
+    return sort_param(value, KECAMATAN_SORTS, default="name")
 
 
 def filter_rows(rows, values: dict) -> list[SchoolProgressRow]:

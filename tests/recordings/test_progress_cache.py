@@ -212,3 +212,11 @@ def test_random_writes_never_show_stale_numbers(season):
         elif action == "visit":
             VisitFactory(drive=season, school=school, status=Visit.Status.IN_PROGRESS)
         assert_exact(season)
+
+
+def test_derived_figures_live_and_die_with_their_entry(season):
+    drive_snapshot(season).memoized("summary", lambda: "first")
+    assert drive_snapshot(season).memoized("summary", lambda: "again") == "first"
+    school = season.all_schools[0]
+    RecordingFactory(visit=Visit.objects.get(drive=season, school=school), student=StudentFactory(school=school))
+    assert drive_snapshot(season).memoized("summary", lambda: "after a change") == "after a change"

@@ -223,11 +223,20 @@ def test_pagination(client, supervisor, season):
 def test_kecamatan_table(client, supervisor, season, school, many_schools):
     client.force_login(supervisor)
     response = client.get(reverse("progress_dashboard"))
-    rows = {k.kecamatan_id: k for k in response.context["kecamatan_rows"]}
+    rows = {k.kecamatan_id: k for k in response.context["kecamatan_page"]}
     assert rows[school.desa.kecamatan_id].progress.target == 9
     assert rows[school.desa.kecamatan_id].schools_visited == 1
     assert rows[many_schools.desa.kecamatan_id].progress.done == 1
     assert response.content.decode().count('data-testid="kecamatan-row"') == 2
+
+
+def test_kecamatan_table_sorts(client, supervisor, season, school, many_schools):
+    client.force_login(supervisor)
+    url = reverse("progress_dashboard")
+    by_done = [k.kecamatan_id for k in client.get(url, {"ksort": "-done"}).context["kecamatan_page"]]
+    assert by_done == [school.desa.kecamatan_id, many_schools.desa.kecamatan_id]
+    by_completion = [k.kecamatan_id for k in client.get(url, {"ksort": "completion"}).context["kecamatan_page"]]
+    assert by_completion == [school.desa.kecamatan_id, many_schools.desa.kecamatan_id]  # 44 % before 50 %
 
 
 def test_chart_is_server_rendered_svg(client, supervisor, season):
@@ -378,3 +387,23 @@ def test_demo_school_admin_sees_own_school(client):
     client.force_login(user)
     response = client.get(reverse("progress_dashboard"))
     assert npsns(response) == ["10500313"]
+
+
+def test_large_ids_are_not_written_with_thousand_separators(client, supervisor):
+    """Indonesian number format (2.100) must never leak into ids in links and form values."""
+    from schools.models import Kecamatan
+
+    kecamatan = Kecamatan.objects.create(pk=7654, code="99.99.99", name="Kecamatan Uji")
+    desa = Desa.objects.create(pk=8765, code="99.99.99.2001", name="Desa Uji", kind=Desa.Kind.DESA, kecamatan=kecamatan)
+    school = SchoolFactory(pk=654321, desa=desa)
+    drive = DriveFactory(pk=123456, schools=[school])
+    StudentFactory(school=school)
+    client.force_login(supervisor)
+    html = client.get(reverse("progress_dashboard"), {"drive": drive.pk}).content.decode()
+    assert "123.456" not in html and "7.654" not in html
+    assert 'name="drive" value="123456"' in html
+    assert '<option value="7654"' in html
+    assert "kecamatan=7654" in html
+    assert "/progres/sekolah/654321/?drive=123456" in html
+    filtered = client.get(reverse("progress_dashboard"), {"drive": drive.pk, "kecamatan": "7654"})
+    assert npsns(filtered) == [school.npsn]

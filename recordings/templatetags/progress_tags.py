@@ -1,0 +1,38 @@
+"""Template tags of the progress pages."""
+
+from decimal import Decimal
+
+from django import template
+from django.utils import formats
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+def _colour(value: Decimal) -> str:
+    if value >= 80:
+        return "#146c43"  # green
+    if value >= 50:
+        return "#b35c00"  # amber
+    return "#b02a37"  # red
+
+
+@register.simple_tag
+def progress_bar(value) -> str:
+    """A completion bar in SVG (no inline style) with the percentage in words next to it."""
+    value = Decimal(value or 0)
+    shown = formats.number_format(value, 2, use_l10n=True)
+    fill = (
+        format_html('<rect x="0" y="0" width="{}%" height="10" rx="3" fill="{}"/>', f"{value:.2f}", _colour(value))
+        if value
+        else ""
+    )
+    return format_html(
+        '<span class="progress-cell"><svg class="progress-svg" width="100%" height="10" role="img" aria-label="{}" '
+        'xmlns="http://www.w3.org/2000/svg"><rect x="0" y="0" width="100%" height="10" rx="3" fill="#e9ecef"/>{}'
+        '</svg><span class="progress-value">{}&nbsp;%</span></span>',
+        _("Capaian %(value)s %%") % {"value": shown},
+        fill,
+        shown,
+    )
