@@ -89,30 +89,33 @@ def csv_response(filename: str, columns: list[Column], rows: Iterable) -> Stream
 
 
 def _xlsx_cell(sheet, value, kind: str, *, bold: bool = False):
+    """A cell for openpyxl's write-only sheet. Numbers go in bare (styling every cell is slow);
+    text gets the Text format and never becomes a formula; dates get a day-month-year format."""
+    if value is None or value == "":
+        return None
+    if kind in (INT, DECIMAL) and not bold:
+        return float(value) if isinstance(value, Decimal) else value
     if kind in (DATE, DATETIME) and isinstance(value, datetime.datetime):
         value = timezone.localtime(value).replace(tzinfo=None)
     cell = WriteOnlyCell(sheet, value=None)
-    if value is None or value == "":
-        cell.value = None
-    elif kind == TEXT:
+    if kind == TEXT:
         cell.value = neutralise(str(value))
         cell.data_type = "s"  # never a formula, whatever the first character
         cell.number_format = "@"
-    elif kind == INT:
-        cell.value = int(value)
-        cell.number_format = "#,##0"
-    elif kind == DECIMAL:
+    elif kind in (INT, DECIMAL):
         cell.value = float(value) if isinstance(value, Decimal) else value
-        cell.number_format = "0.00"
     elif kind == DATE:
         cell.value = value
         cell.number_format = "DD-MM-YYYY"
-    elif kind == DATETIME:
+    else:
         cell.value = value
         cell.number_format = "DD-MM-YYYY HH:MM"
     if bold:
-        cell.font = Font(bold=True)
+        cell.font = _BOLD
     return cell
+
+
+_BOLD = Font(bold=True)
 
 
 def xlsx_response(
