@@ -18,12 +18,13 @@ from dataclasses import dataclass
 import pghistory
 import pghistory.models
 import pgtrigger
+import psycopg2
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from recordings.selectors import eligibility_cutoff
@@ -213,8 +214,17 @@ def student_list_commit(*, upload: StudentListUpload, by, preview: Preview | Non
 
     The school's row is locked first, then the plan is computed again against the database as it
     is now. When it differs from what the user saw (another upload or a decision came in between),
-    nothing is written: the fresh preview is stored and ``committed`` is False.
+    nothing is written: the fresh preview is stored and ``committed`` is False. A NIK taken at the
+    same moment by another school's upload (the unique index refuses the write) ends the same way.
     """
+    try:
+        return _commit(upload=upload, by=by, preview=preview)
+    except IntegrityError:
+        logger.warning("student list upload %s: concurrent change, preview refreshed", upload.pk)
+        return _commit(upload=upload, by=by, preview=preview, refresh_only=True)
+
+
+def _commit(*, upload: StudentListUpload, by, preview: Preview | None, refresh_only: bool = False) -> CommitOutcome:
     today = timezone.localdate()
     with transaction.atomic(), pghistory.context(student_list_upload=upload.pk):
         school = School.objects.select_for_update().get(pk=upload.school_id)
@@ -231,7 +241,7 @@ def student_list_commit(*, upload: StudentListUpload, by, preview: Preview | Non
         else:
             table, rows = preview.table, preview.rows
         plan, details = _plan(rows, school=school, whole_list=upload.whole_list, today=today)
-        if plan.fingerprint != upload.fingerprint:
+        if refresh_only or plan.fingerprint != upload.fingerprint:
             _store_preview(upload, Preview(table=table, rows=rows, plan=plan, details=details))
             upload.save()
             return CommitOutcome(upload=upload, committed=False)
@@ -361,7 +371,21 @@ def _write_students(plan: Plan, *, school: School, now: datetime.datetime) -> No
     news = [a for a in plan.actions if a.action == NEW]
     if not updates and not news:
         return
-    with pgtrigger.ignore(*STUDENT_ROW_TRIGGERS), connection.cursor() as cursor:
+    refused = None
+    with pgtrigger.ignore(*STUDENT_ROW_TRIGGERS):
+        try:
+            # A savepoint: a write refused by the database leaves the transaction usable, so the
+            # trigger flag can be reset on the way out and the caller sees the IntegrityError.
+            with transaction.atomic():
+                _write_student_rows(updates, news, school=school, now=now, stamp=stamp)
+        except (IntegrityError, psycopg2.IntegrityError) as exc:  # COPY raises psycopg2's own class
+            refused = exc
+    if refused is not None:
+        raise IntegrityError(str(refused)) from refused
+
+
+def _write_student_rows(updates, news, *, school: School, now: datetime.datetime, stamp: str) -> None:
+    with connection.cursor() as cursor:
         # This first statement also sets the ignore flag (and the history context) for the
         # transaction, so the COPY statements below run under them too.
         cursor.execute(

@@ -314,7 +314,7 @@ def test_purged_file_cannot_be_committed(school):
         commit(record)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_commits_for_one_school_cannot_interleave(school):
     first, _p = upload(school, synthetic.to_csv(people(300)), whole_list=False)
     second, _p = upload(school, synthetic.to_csv(people(300)), whole_list=False)
@@ -358,3 +358,32 @@ def test_text_with_backslash_and_quotes_survives_copy(school):
     commit(upload(school, synthetic.to_csv(rows))[0])
     assert Student.objects.filter(name='Budi \\ "Santoso"').exists()
     assert Student.objects.filter(class_name="XII\\IPA;1").exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_schools_committing_the_same_niks_at_once(school, other_school):
+    rows = people(200)
+    first, _p = upload(school, synthetic.to_csv(rows), whole_list=False)
+    second, _p = upload(other_school, synthetic.to_csv(rows), whole_list=False)
+    outcomes, errors = {}, []
+    barrier = threading.Barrier(2)
+
+    def run(record):
+        try:
+            barrier.wait()
+            outcomes[record.school_id] = commit(record).committed
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(r,)) for r in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(outcomes.values()) == [False, True]
+    loser = StudentListUpload.objects.get(pk=second.pk if outcomes[school.pk] else first.pk)
+    assert loser.status == StudentListUpload.Status.PREVIEWED and loser.conflict_count == 200
+    assert Student.objects.count() == 200
