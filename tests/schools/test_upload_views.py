@@ -259,3 +259,30 @@ def test_htmx_fragments(client, school, school_admin):
     assert "<html" not in fragment and "daftar.csv" in fragment
     found = client.get(reverse("schools:school_students", args=[school.npsn]), {"q": "cari"}, HTTP_HX_REQUEST="true")
     assert "<html" not in found.content.decode() and "Cari Saya" in found.content.decode()
+
+
+def test_file_over_the_size_limit_is_refused_before_reading(client, school, school_admin, monkeypatch):
+    monkeypatch.setattr("schools.forms.WEB_MAX_BYTES", 1000)
+    client.force_login(school_admin)
+    response = post_file(client, school, synthetic.to_csv(people(40)), name="besar.csv")
+    assert response.status_code == 422
+    assert "Berkas terlalu besar" in response.content.decode()
+    assert not StudentListUpload.objects.exists()
+
+
+def test_filled_in_template_is_accepted(client, school, school_admin):
+    client.force_login(school_admin)
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(client.get(reverse("schools:template_download", args=["xlsx"])).content)
+    )
+    sheet = workbook.worksheets[0]
+    person = people(1)[0]
+    for column, header in enumerate(synthetic.TEMPLATE_HEADERS, start=1):
+        value = person[header]
+        sheet.cell(row=2, column=column).value = value.isoformat() if hasattr(value, "isoformat") else value
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = post_file(client, school, buffer.getvalue(), name="templat.xlsx")
+    record = StudentListUpload.objects.get()
+    assert response.status_code == 302, record.failure_message
+    assert (record.file_format, record.rows, record.new_count, record.warning_count) == ("xlsx", 1, 1, 0)
