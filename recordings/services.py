@@ -84,7 +84,7 @@ def drive_update(
 ) -> Drive:
     """Change a drive. A school that already has visits in the drive cannot be taken out."""
     _check_drive_dates(start_date=start_date, end_date=end_date)
-    drive = Drive.objects.select_for_update().get(pk=drive.pk)
+    drive = Drive.objects.select_for_update().order_by().get(pk=drive.pk)
     wanted = {school.pk for school in schools}
     current = set(drive.drive_schools.values_list("school_id", flat=True))
     leaving = current - wanted
@@ -139,7 +139,8 @@ def _set_team(visit: Visit, team: Iterable) -> None:
 
 
 def _locked_visit(visit: Visit) -> Visit:
-    return Visit.objects.select_for_update().select_related("drive", "school").get(pk=visit.pk)
+    # of=("self",): lock the visit only, not the drive and school rows joined in.
+    return Visit.objects.select_for_update(of=("self",)).select_related("drive", "school").get(pk=visit.pk)
 
 
 def _require_status(visit: Visit, *allowed: str, message: str) -> None:
@@ -390,7 +391,14 @@ def _duplicate(existing: RecordingAction, *, visit: Visit, student: Student) -> 
 def _recording_apply(*, visit, student, outcome, reason, by, tapped_at, client_id, source, field_sheet) -> ActionResult:
     # One lock per student orders every action on them, whether or not a Recording row exists yet.
     # FOR NO KEY UPDATE does not block inserts that merely reference the student.
-    locked = list(Student.objects.select_for_update(no_key=True).filter(pk=student.pk).values_list("pk", flat=True))
+    # Only the student's row: Student's default ordering joins School, and a lock without of=
+    # would take the school's row too, making every operator at that school wait for each other.
+    locked = list(
+        Student.objects.select_for_update(no_key=True, of=("self",))
+        .filter(pk=student.pk)
+        .order_by()
+        .values_list("pk", flat=True)
+    )
     if not locked:
         raise ValidationError(_("Peserta didik tidak ditemukan."), code="student")
     existing = RecordingAction.objects.filter(client_id=client_id).first()
@@ -594,7 +602,7 @@ def field_sheet_commit(*, upload, by, now: datetime.datetime | None = None):
     """Record the outcomes of a previewed field sheet. Rows are judged again first, so a change
     made in the app since the preview is never overwritten. Only a previewed upload, once."""
     now = now or timezone.now()
-    upload = FieldSheetUpload.objects.select_for_update().select_related("visit__drive").get(pk=upload.pk)
+    upload = FieldSheetUpload.objects.select_for_update(of=("self",)).select_related("visit__drive").get(pk=upload.pk)
     if upload.status != FieldSheetUpload.Status.PREVIEWED:
         raise ValidationError(
             _("Unggahan ini sudah %(status)s.") % {"status": upload.get_status_display().lower()}, code="status"

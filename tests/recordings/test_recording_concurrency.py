@@ -160,3 +160,28 @@ def test_same_offline_action_resent_twice_at_once_counts_once():
     assert sorted(r.status for r in results) == [ActionStatus.APPLIED, ActionStatus.DUPLICATE, ActionStatus.DUPLICATE]
     assert RecordingAction.objects.filter(client_id=client_id).count() == 1
     assert Recording.objects.count() == 1
+
+
+def test_operators_at_the_same_school_do_not_wait_for_each_other():
+    """The lock is the student's row only: marking another student of the school goes straight through."""
+    visit, (first, second) = visit_with_students(students=2)
+    op_a, op_b = OperatorFactory(), OperatorFactory()
+    a_holds_lock = threading.Event()
+    b_done = threading.Event()
+
+    def operator_a():
+        with transaction.atomic():
+            services.recording_apply(visit=visit, student=first, outcome=Outcome.ABSENT, by=op_a)
+            a_holds_lock.set()
+            return b_done.wait(timeout=5)  # B finished while A still held its locks
+
+    def operator_b():
+        a_holds_lock.wait(timeout=10)
+        result = services.recording_apply(visit=visit, student=second, outcome=Outcome.RECORDED, by=op_b)
+        b_done.set()
+        return result
+
+    b_finished_first, result_b = run_together(operator_a, operator_b)
+    assert b_finished_first is True
+    assert result_b.status == ActionStatus.APPLIED
+    assert Recording.objects.count() == 2
