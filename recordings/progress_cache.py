@@ -95,6 +95,7 @@ def progress_cache_clear() -> None:
     """Forget every stored entry (after writes that bypass the history triggers)."""
     with _lock:
         _entries.clear()
+    _drop_snapshot_connection()
 
 
 def _table(model_label: tuple[str, str], event: bool = False) -> str:
@@ -111,25 +112,51 @@ def _marks() -> tuple[int, ...]:
         return tuple(cursor.fetchone())
 
 
-def _export_clean_snapshot():
-    """Open a short connection, lock out writers of the tracked tables and export its snapshot.
+_aux = threading.local()
 
-    Returns (snapshot id, connection) or (None, None) when writers kept the lock longer than
-    LOCK_WAIT. The caller imports the snapshot, then closes the connection (which drops the lock).
-    """
-    aux = connections.create_connection(DEFAULT_DB_ALIAS)
-    try:
+
+def _snapshot_connection():
+    """This thread's second connection (kept open: connecting costs more than the lock)."""
+    aux = getattr(_aux, "connection", None)
+    if aux is None or aux.connection is None or aux.connection.closed:
+        aux = _aux.connection = connections.create_connection(DEFAULT_DB_ALIAS)
         aux.set_autocommit(False)
+    return aux
+
+
+def _drop_snapshot_connection() -> None:
+    aux = getattr(_aux, "connection", None)
+    _aux.connection = None
+    if aux is not None:
+        aux.close()
+
+
+def _export_clean_snapshot() -> str | None:
+    """On the second connection, lock out writers of the tracked tables and export its snapshot.
+
+    Returns the snapshot id, or None when writers kept the lock longer than LOCK_WAIT. The caller
+    imports the snapshot, then calls ``_release_snapshot()`` (which drops the lock).
+    """
+    try:
+        aux = _snapshot_connection()
         with aux.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cursor.execute("SELECT set_config('lock_timeout', %s, true)", [LOCK_WAIT])
             tables = ", ".join(_table(t) for t in TRACKED)
             cursor.execute(f"LOCK TABLE {tables} IN SHARE MODE")
             cursor.execute("SELECT pg_export_snapshot()")
-            return cursor.fetchone()[0], aux
+            return cursor.fetchone()[0]
     except DatabaseError:
-        aux.close()
-        return None, None
+        _drop_snapshot_connection()
+        return None
+
+
+def _release_snapshot() -> None:
+    """End the exporting transaction: the lock goes, the imported snapshot stays."""
+    try:
+        _aux.connection.rollback()
+    except DatabaseError:
+        _drop_snapshot_connection()
 
 
 @contextlib.contextmanager
@@ -143,13 +170,13 @@ def _repeatable_read(*, clean: bool = False):
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             if clean:
-                snapshot_id, aux = _export_clean_snapshot()
+                snapshot_id = _export_clean_snapshot()
                 if snapshot_id is not None:
                     try:
                         cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot_id])
                         got_clean = True
                     finally:
-                        aux.close()  # ends the exporting transaction: the lock goes, the snapshot stays
+                        _release_snapshot()
         yield got_clean
 
 
@@ -264,7 +291,6 @@ def drive_snapshot(drive: Drive, *, today: datetime.date | None = None) -> Drive
                 changes.pop(school_id, None)
             rows.update(fresh_rows)
             changes.update(fresh_changes)
-            rows = dict(sorted(rows.items()))
             source = "incremental"
         else:
             rows = drive_school_rows(drive, today=today)
