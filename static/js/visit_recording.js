@@ -52,6 +52,7 @@
   var flushing = false;
   var retryTimer = null;
   var refreshWanted = false;
+  var lastTap = null; // to give the keyboard focus back after the row is replaced
 
   function text(name) {
     var key = "text" + name.charAt(0).toUpperCase() + name.slice(1);
@@ -296,6 +297,7 @@
     }
     inflight[action.client_id] = true;
     form.dataset.clientId = action.client_id;
+    lastTap = { student: action.student, outcome: outcome };
     data.set("client_id", action.client_id);
     data.set("tapped_at", String(action.tapped_at));
     data.set("sent_at", String(Date.now()));
@@ -334,6 +336,20 @@
       refreshWanted = false;
       refreshRoster();
     }
+  });
+
+  // The answer replaces the student's row; put the focus back on the same button.
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    if (!lastTap || !event.target || event.target.id !== "student-" + lastTap.student) {
+      return;
+    }
+    if (document.activeElement === document.body || !document.body.contains(document.activeElement)) {
+      var button = event.target.querySelector('button[name=outcome][value="' + lastTap.outcome + '"]');
+      if (button) {
+        button.focus();
+      }
+    }
+    lastTap = null;
   });
 
   // --- Sending what was kept -------------------------------------------------------------------

@@ -135,6 +135,14 @@ def test_operator_records_a_class_through_an_offline_period(browser_page):
     expect(row(students[3])).to_be_visible()
     expect(row(students[0])).to_be_hidden()
 
+    # With the keyboard: the answer replaces the row and the focus stays on the same button.
+    page.get_by_label("Hasil", exact=True).select_option("")
+    row(students[5]).get_by_role("button", name="Menolak").focus()
+    page.keyboard.press("Enter")
+    expect(row(students[5]).locator(".outcome-badge")).to_have_text("Menolak")
+    expect(row(students[5]).get_by_role("button", name="Menolak")).to_be_focused()
+    expect(row(students[5]).get_by_role("button", name="Menolak")).to_have_attribute("aria-pressed", "true")
+
     # Now the visit can be finished.
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Selesaikan kunjungan").click()
