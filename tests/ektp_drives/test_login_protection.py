@@ -7,7 +7,8 @@ import datetime
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import SESSION_KEY, get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -16,6 +17,16 @@ from tests.factories import PASSWORD
 LOGIN_URL = "/masuk/"
 ADMIN_LOGIN_URL = "/admin/login/"
 LIMIT = settings.AXES_FAILURE_LIMIT
+
+
+@pytest.fixture
+def users(supervisor, operator, superuser, settings):
+    """The users, with password hashes that are quick to check (each test checks passwords ~7 times).
+
+    PBKDF2 stays the default hasher; MD5 is only accepted, for these hashes.
+    """
+    settings.PASSWORD_HASHERS = [*settings.PASSWORD_HASHERS, "django.contrib.auth.hashers.MD5PasswordHasher"]
+    get_user_model().objects.update(password=make_password(PASSWORD, hasher="md5"))
 
 
 def _post(client, url, username, password, ip="10.1.1.1", **extra):
@@ -40,7 +51,7 @@ def test_settings_lock_per_username_and_ip():
 
 
 @pytest.mark.django_db
-def test_app_login_locks_after_repeated_failures(client, supervisor):
+def test_app_login_locks_after_repeated_failures(client, users):
     responses = _fail_until_locked(client, LOGIN_URL, "supervisor")
     assert [r.status_code for r in responses[:-1]] == [200] * (LIMIT - 1)
     locked = responses[-1]
@@ -52,7 +63,7 @@ def test_app_login_locks_after_repeated_failures(client, supervisor):
 
 
 @pytest.mark.django_db
-def test_correct_password_refused_during_lockout(client, supervisor):
+def test_correct_password_refused_during_lockout(client, users):
     _fail_until_locked(client, LOGIN_URL, "supervisor")
     response = _post(client, LOGIN_URL, "supervisor", PASSWORD)
     assert response.status_code == 429
@@ -64,7 +75,7 @@ def test_correct_password_refused_during_lockout(client, supervisor):
 
 
 @pytest.mark.django_db
-def test_admin_login_locks_after_repeated_failures(client, superuser):
+def test_admin_login_locks_after_repeated_failures(client, users):
     responses = _fail_until_locked(client, ADMIN_LOGIN_URL, "root")
     assert responses[-1].status_code == 429
     assert "Akun dikunci sementara" in responses[-1].content.decode()
@@ -74,7 +85,7 @@ def test_admin_login_locks_after_repeated_failures(client, superuser):
 
 
 @pytest.mark.django_db
-def test_lock_is_per_username_and_ip(client, supervisor, operator):
+def test_lock_is_per_username_and_ip(client, users):
     _fail_until_locked(client, LOGIN_URL, "supervisor", ip="10.1.1.1")
     # Same username from another device: not locked.
     response = _post(client, LOGIN_URL, "supervisor", PASSWORD, ip="10.2.2.2")
@@ -86,7 +97,7 @@ def test_lock_is_per_username_and_ip(client, supervisor, operator):
 
 
 @pytest.mark.django_db
-def test_success_before_the_limit_resets_the_count(client, supervisor):
+def test_success_before_the_limit_resets_the_count(client, users):
     for _ in range(LIMIT - 1):
         _post(client, LOGIN_URL, "supervisor", "salah")
     assert _post(client, LOGIN_URL, "supervisor", PASSWORD).status_code == 302
@@ -97,7 +108,7 @@ def test_success_before_the_limit_resets_the_count(client, supervisor):
 
 
 @pytest.mark.django_db
-def test_lock_ends_after_cool_off(client, supervisor):
+def test_lock_ends_after_cool_off(client, users):
     _fail_until_locked(client, LOGIN_URL, "supervisor")
     assert _post(client, LOGIN_URL, "supervisor", PASSWORD).status_code == 429
     # 31 minutes pass without attempts.
@@ -108,7 +119,7 @@ def test_lock_ends_after_cool_off(client, supervisor):
 
 
 @pytest.mark.django_db
-def test_attempts_during_lockout_extend_it(client, supervisor):
+def test_attempts_during_lockout_extend_it(client, users):
     _fail_until_locked(client, LOGIN_URL, "supervisor")
     AccessAttempt.objects.update(attempt_time=timezone.now() - datetime.timedelta(minutes=29))
     assert _post(client, LOGIN_URL, "supervisor", "salah").status_code == 429
@@ -118,7 +129,7 @@ def test_attempts_during_lockout_extend_it(client, supervisor):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("command", [("axes_reset",), ("axes_reset_username", "supervisor")])
-def test_unlock_by_command(client, supervisor, command):
+def test_unlock_by_command(client, users, command):
     _fail_until_locked(client, LOGIN_URL, "supervisor")
     assert _post(client, LOGIN_URL, "supervisor", PASSWORD).status_code == 429
     call_command(*command, stdout=None)
@@ -128,7 +139,7 @@ def test_unlock_by_command(client, supervisor, command):
 
 
 @pytest.mark.django_db
-def test_spoofed_x_real_ip_is_ignored_without_a_proxy(client, supervisor):
+def test_spoofed_x_real_ip_is_ignored_without_a_proxy(client, users):
     for n in range(LIMIT):
         _post(client, LOGIN_URL, "supervisor", "salah", HTTP_X_REAL_IP=f"192.0.2.{n + 1}")
     # A new X-Real-IP on each try does not escape the lock when no proxy is trusted.
@@ -137,7 +148,7 @@ def test_spoofed_x_real_ip_is_ignored_without_a_proxy(client, supervisor):
 
 
 @pytest.mark.django_db
-def test_x_real_ip_from_the_proxy_identifies_the_client(client, supervisor, settings):
+def test_x_real_ip_from_the_proxy_identifies_the_client(client, users, settings):
     settings.TRUST_X_REAL_IP = True
     for _ in range(LIMIT):
         _post(client, LOGIN_URL, "supervisor", "salah", ip="127.0.0.1", HTTP_X_REAL_IP="203.0.113.7")
@@ -150,7 +161,7 @@ def test_x_real_ip_from_the_proxy_identifies_the_client(client, supervisor, sett
 
 
 @pytest.mark.django_db
-def test_client_login_without_request_still_works(client, supervisor):
+def test_client_login_without_request_still_works(client, users):
     """Test helpers (Client.login) authenticate without a request; they are not throttled."""
     assert client.login(username="supervisor", password=PASSWORD)
 

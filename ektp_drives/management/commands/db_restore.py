@@ -58,7 +58,8 @@ class Command(BaseCommand):
                         database=target,
                     )
                     self.stdout.write(f"Safety backup of the current data: {saved}")
-                connections.close_all()  # our own idle connection must not hold the schema
+                if replacing_configured:
+                    connections.close_all()  # our own idle connection must not hold the schema
             if create:
                 backup.create_database(target)
             try:
