@@ -280,7 +280,9 @@ def _read_roster(ws) -> list[SheetRow]:
     by_header = {_normalise(header): key for key, header in HEADERS.items()}
     labels = _label_to_code()
     rows: list[SheetRow] = []
-    for line, values in enumerate(ws.iter_rows(values_only=True), start=1):
+    # Bounded: a crafted file with a million blank rows or columns is not read to its end.
+    bounded = ws.iter_rows(max_row=MAX_ROWS + 100, max_col=len(COLUMNS) + 20, values_only=True)
+    for line, values in enumerate(bounded, start=1):
         if header_line is None:
             found = {by_header[_normalise(v)]: i for i, v in enumerate(values) if v and _normalise(v) in by_header}
             if {"row_id", "outcome"} <= found.keys():
