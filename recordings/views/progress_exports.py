@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from recordings.exports import DATE, DATETIME, DECIMAL, INT, Column, export_response
 from recordings.permissions import get_visible_visit_or_404
-from recordings.selectors import FOLLOW_UP_REASONS, Progress, students_to_record, visit_outcomes
+from recordings.selectors import FOLLOW_UP_REASONS, Progress, students_to_record_rows, visit_outcomes
 from recordings.views.progress import progress_scope, scope_rows
 from recordings.views.progress_forms import ProgressFilterForm, filter_rows, sort_param, sort_rows
 from schools.permissions import can_view_personal_data, get_visible_school_or_404
@@ -135,8 +135,8 @@ def _notes(student) -> str:
 
 def _student_columns() -> list[Column]:
     return [
-        Column("NPSN", lambda s: s.school.npsn, width=11),
-        Column(_("Sekolah"), lambda s: s.school.name, width=30),
+        Column("NPSN", lambda s: s.npsn, width=11),
+        Column(_("Sekolah"), lambda s: s.school_name, width=30),
         Column(_("Rombel"), lambda s: s.class_name, width=12),
         Column(_("Nama"), lambda s: s.name, width=30),
         Column(_("L/P"), lambda s: s.gender, width=5),
@@ -151,15 +151,12 @@ def _student_columns() -> list[Column]:
 
 
 def _students_export(request, fmt: str, drive, *, schools, scope_text: str, name: str):
-    students = students_to_record(drive, schools=schools).only(
-        "name", "gender", "birth_date", "nisn", "nik", "kk", "class_name", "school__npsn", "school__name"
-    )
     return export_response(
         fmt,
         name=name,
         title=_("Belum terekam"),
         columns=_student_columns(),
-        rows=students.iterator(chunk_size=2000),
+        rows=students_to_record_rows(drive, schools=schools),
         info=_info(request, drive, scope_text, personal=True),
     )
 

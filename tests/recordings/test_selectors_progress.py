@@ -329,3 +329,23 @@ def test_drive_current_among_follows_drive_current():
         assert drive_current_among(drives, today=today) == drive_current(today=today)
     assert drive_current_among([], today=today) is None
     assert drive_current_among(drives[1:2], today=today) == drives[1]  # only a future drive: the next one
+
+
+def test_export_rows_match_the_students_to_record(drive, school, other_school, visit):
+    from recordings.selectors import students_to_record_rows
+
+    drive.drive_schools.create(school=other_school)
+    second = VisitFactory(drive=drive, school=school, date=datetime.date(2026, 9, 20))
+    for i, outcome in enumerate([None, *OUTCOME.values]):
+        student = StudentFactory(school=school if i % 2 else other_school, **({"nik": ""} if i == 3 else {}))
+        if outcome:
+            record(visit if i % 2 else VisitFactory(drive=drive, school=other_school), student, outcome, when=at(10))
+    late = StudentFactory(school=school)
+    record(visit, late, OUTCOME.RECORDED, when=at(10))
+    record(second, late, OUTCOME.BIOMETRIC_FAILURE, when=at(20))
+    expected = [(s.name, s.latest_outcome, s.latest_at) for s in students_to_record(drive)]
+    got = [(r.name, r.latest_outcome, r.latest_at) for r in students_to_record_rows(drive, chunk=2)]
+    assert got == expected
+    assert len(got) == 6  # one waiting, four follow-up outcomes, the later failure; not the done or not eligible
+    only = [r.name for r in students_to_record_rows(drive, schools=[school.pk])]
+    assert only == [s.name for s in students_to_record(drive, schools=[school.pk])]
