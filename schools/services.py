@@ -533,7 +533,11 @@ def _student_from_conflict(conflict: NikConflict) -> Student:
         "data_warnings": data.get("data_warnings", []),
     }
     # The same student may already be listed here without a NIK (matched by NISN or name + birth date).
-    candidates = Student.objects.select_for_update().filter(school_id=conflict.school_id, is_active=True)
+    candidates = (
+        Student.objects.select_for_update(of=("self",))
+        .filter(school_id=conflict.school_id, is_active=True)
+        .order_by("pk")
+    )
     student = None
     if values["nisn"]:
         student = candidates.filter(nisn=values["nisn"]).first()
@@ -553,6 +557,8 @@ def left_proposals_decide(*, proposals, by, confirm: bool) -> int:
     """Confirm (the students are marked left, nothing is deleted) or dismiss pending proposals."""
     ids = [p.pk for p in proposals]
     with transaction.atomic():
+        # The schools first, as an upload's commit does: a decision never interleaves with one.
+        _lock_schools(*LeftProposal.objects.filter(pk__in=ids).values_list("student__school_id", flat=True))
         locked = list(
             LeftProposal.objects.select_for_update()
             .filter(pk__in=ids, status=LeftProposal.Status.PENDING)
