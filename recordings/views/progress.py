@@ -97,7 +97,8 @@ def scope_rows(scope: ProgressScope, *, today: datetime.date | None = None) -> D
     snapshot = drive_snapshot(drive, today=today)
     if scope.school_ids is not None:
         rows = {pk: row for pk, row in snapshot.rows.items() if pk in scope.school_ids}
-        return DriveSnapshot(drive, rows, snapshot.changes, source=snapshot.source)
+        changes = {pk: days for pk, days in snapshot.changes.items() if pk in scope.school_ids}
+        return DriveSnapshot(drive, rows, changes, source=snapshot.source)
     return snapshot
 
 
