@@ -10,30 +10,17 @@ import threading
 import uuid
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from recordings import services
 from recordings.models import Recording, RecordingAction
 from recordings.services import ActionStatus
-from schools.models import Desa, Kecamatan
-from schools.roles import OPERATOR_GROUP, SCHOOL_ADMIN_GROUP, SUPERVISOR_GROUP
 from tests.factories import OperatorFactory, visit_with_students
 
-# No serialized_rollback (it reloads ~7,500 reference rows per test): the few rows these tests
-# need are made by the autouse fixture below, after an earlier transactional test emptied the tables.
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def minimal_reference_data(transactional_db):
-    for name in (OPERATOR_GROUP, SUPERVISOR_GROUP, SCHOOL_ADMIN_GROUP):
-        Group.objects.get_or_create(name=name)
-    if not Desa.objects.exists():
-        kecamatan, _ = Kecamatan.objects.get_or_create(code="15.04.03", defaults={"name": "Muara Bulian"})
-        Desa.objects.create(code="15.04.03.1001", name="Rengas Condong", kind=Desa.Kind.KELURAHAN, kecamatan=kecamatan)
-
+# serialized_rollback: the flush after a transactional test re-creates content types, which
+# would break the next test that restores the reference data (browser tests) if not restored here.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 Outcome = Recording.Outcome
 
