@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from recordings.models import Recording, Visit
-from recordings.selectors import visit_recordings_by_student, visit_roster
+from recordings.selectors import visit_recordings_by_student
 from schools.models import Student
 
 Outcome = Recording.Outcome
@@ -89,13 +89,26 @@ def roster_items(visit: Visit, students) -> list[RosterItem]:
     return [RosterItem(student=s, recording=recordings.get(s.pk)) for s in students]
 
 
-def roster_item(visit: Visit, student_id: int, *, recording: Recording | None = None, by=None) -> RosterItem | None:
-    """One student's row. Pass the current ``recording`` (and who made it, ``by``) when known."""
-    student = visit_roster(visit).filter(pk=student_id).first()
-    if student is None:
-        return None
-    if recording is None or by is None or recording.recorded_by_id != getattr(by, "pk", None):
-        recording = Recording.objects.filter(visit=visit, student_id=student_id).select_related("recorded_by").first()
+def roster_item(visit: Visit, student: Student, *, recording: Recording | None = None, by=None) -> RosterItem:
+    """One student's row after a tap, from one light query (the student's outcomes in the drive).
+
+    Pass the current ``recording`` and who made it (``by``) when known: no query for the user.
+    """
+    outcomes = list(
+        Recording.objects.filter(student=student, visit__drive_id=visit.drive_id)
+        .order_by("-recorded_at", "-pk")
+        .values("visit_id", "outcome", "recorded_at")
+    )
+    here = next((r for r in outcomes if r["visit_id"] == visit.pk), None)
+    earlier = next((r for r in outcomes if r["visit_id"] != visit.pk), None)
+    student.visit_outcome = here["outcome"] if here else None
+    student.latest_outcome = outcomes[0]["outcome"] if outcomes else None
+    student.earlier_outcome = earlier["outcome"] if earlier else None
+    student.earlier_at = earlier["recorded_at"] if earlier else None
+    if here is None:
+        recording = None
+    elif recording is None or by is None or recording.recorded_by_id != getattr(by, "pk", None):
+        recording = Recording.objects.filter(visit=visit, student=student).select_related("recorded_by").first()
     else:
         recording.recorded_by = by
     return RosterItem(student=student, recording=recording)

@@ -73,7 +73,7 @@ def visit_outcome(request, pk: int):
         "recordings/visit_outcome_response.html",
         {
             "visit": visit,
-            "item": roster_item(visit, student.pk, recording=result.recording, by=request.user),
+            "item": roster_item(visit, student, recording=result.recording, by=request.user),
             "tallies": tallies,
             "tally_items": tally_items(tallies),
             "buttons": OUTCOME_BUTTONS,
