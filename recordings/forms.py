@@ -191,7 +191,6 @@ class PlanningFilterForm(BootstrapMixin, forms.Form):
         min_value=1,
         max_value=20,
         required=False,
-        help_text=_("Dipakai untuk sekolah yang belum punya jadwal."),
     )
 
     def __init__(self, *args, **kwargs):
