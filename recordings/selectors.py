@@ -80,7 +80,12 @@ def _count_aggregates() -> dict:
         "missing_documents": Count("pk", filter=Q(latest_outcome=outcome.MISSING_DOCUMENTS)),
         "refused": Count("pk", filter=Q(latest_outcome=outcome.REFUSED)),
         "waiting": Count("pk", filter=Q(latest_outcome__isnull=True)),
-        "needs_nik": Count("pk", filter=Q(nik="") & ~Q(latest_outcome__in=[*done, outcome.NOT_ELIGIBLE])),
+        # NULL-safe: a student with no outcome yet is not "in" any list of outcomes.
+        "needs_nik": Count(
+            "pk",
+            filter=Q(nik="")
+            & (Q(latest_outcome__isnull=True) | ~Q(latest_outcome__in=[*done, outcome.NOT_ELIGIBLE])),
+        ),
     }
 
 
