@@ -3,9 +3,19 @@
 import datetime
 import xml.etree.ElementTree as ET  # noqa: S405 - parses our own SVG in tests
 
+import pytest
+from django.utils import translation
+
 from recordings.charts import progress_chart_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(autouse=True)
+def indonesian():
+    """The chart speaks the request's language; these tests read it in Bahasa Indonesia."""
+    with translation.override("id"):
+        yield
 
 
 def parse(svg):
