@@ -3,7 +3,16 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from recordings.models import Drive, DriveSchool, Recording, Visit, VisitTeamMember
+from ektp_drives.admin_mixins import ReadOnlyAdminMixin
+from recordings.models import (
+    Drive,
+    DriveSchool,
+    FieldSheetUpload,
+    Recording,
+    RecordingAction,
+    Visit,
+    VisitTeamMember,
+)
 
 
 class DriveSchoolInline(admin.TabularInline):
@@ -53,3 +62,23 @@ class RecordingAdmin(admin.ModelAdmin):
     @admin.display(description=_("tanggal kunjungan"), ordering="visit__date")
     def visit_date(self, recording):
         return recording.visit.date
+
+
+@admin.register(RecordingAction)
+class RecordingActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The append-only log of every tap (the database refuses edits and deletes)."""
+
+    list_display = ["tapped_at", "student", "visit", "kind", "outcome", "source", "by"]
+    list_filter = ["kind", "outcome", "source", "visit__drive"]
+    search_fields = ["student__name", "=student__nisn", "visit__school__name", "visit__school__npsn"]
+    list_select_related = ["student", "visit__school", "by"]
+    show_full_result_count = False
+
+
+@admin.register(FieldSheetUpload)
+class FieldSheetUploadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["uploaded_at", "visit", "uploaded_by", "status", "rows_total", "rows_applied", "rows_error"]
+    list_filter = ["status", "visit__drive"]
+    search_fields = ["visit__school__name", "visit__school__npsn", "original_name"]
+    list_select_related = ["visit__school", "uploaded_by"]
+    exclude = ["rows"]

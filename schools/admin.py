@@ -5,8 +5,21 @@ from django.db.models import F
 from django.db.models.functions import NullIf
 from django.utils.translation import gettext_lazy as _
 
+from ektp_drives.admin_mixins import ReadOnlyAdminMixin
 from recordings.selectors import drive_current, schools_with_progress
-from schools.models import Desa, Kecamatan, NikRegion, School, SchoolAdmin, Student
+from schools.models import (
+    AccountProfile,
+    Desa,
+    Kecamatan,
+    LeftProposal,
+    NikConflict,
+    NikRegion,
+    School,
+    SchoolAdmin,
+    Student,
+    StudentListUpload,
+    mask_number,
+)
 
 
 @admin.register(Kecamatan)
@@ -127,3 +140,40 @@ class SchoolAdminModelAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "school__name", "school__npsn"]
     list_select_related = ["user", "school"]
     autocomplete_fields = ["user", "school"]
+
+
+@admin.register(StudentListUpload)
+class StudentListUploadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "school", "uploaded_by", "source", "file_format", "status", "original_name"]
+    list_filter = ["status", "source", "file_format", "school__desa__kecamatan"]
+    search_fields = ["school__name", "school__npsn", "original_name", "uploaded_by__username"]
+    list_select_related = ["school", "uploaded_by"]
+
+
+@admin.register(NikConflict)
+class NikConflictAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["school", "existing_student", "nik_masked", "row_number", "status"]
+    list_filter = ["status"]
+    search_fields = ["school__name", "school__npsn", "=nik"]
+    list_select_related = ["school", "existing_student"]
+
+    @admin.display(description="NIK")
+    def nik_masked(self, conflict):
+        return mask_number(conflict.nik)
+
+
+@admin.register(LeftProposal)
+class LeftProposalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["student", "upload", "status", "created_at", "decided_at", "decided_by"]
+    list_filter = ["status"]
+    search_fields = ["student__name", "upload__school__name"]
+    list_select_related = ["student", "upload__school", "decided_by"]
+
+
+@admin.register(AccountProfile)
+class AccountProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "phone", "must_change_password", "created_by", "created_at", "deactivated_at"]
+    list_filter = ["must_change_password"]
+    search_fields = ["user__username", "user__first_name", "phone"]
+    list_select_related = ["user", "created_by"]
+    readonly_fields = ["created_by", "created_at", "password_changed_at", "deactivated_at"]

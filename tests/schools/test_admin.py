@@ -77,6 +77,13 @@ def test_admin_search_by_nik_and_npsn(admin_client_logged, school):
         "recordings_drive",
         "recordings_visit",
         "recordings_recording",
+        "recordings_recordingaction",
+        "recordings_fieldsheetupload",
+        "schools_studentlistupload",
+        "schools_nikconflict",
+        "schools_leftproposal",
+        "schools_accountprofile",
+        "pghistory_events",
     ],
 )
 def test_every_admin_changelist_renders(admin_client_logged, name):
@@ -105,10 +112,17 @@ def test_history_records_changes_with_user(admin_client_logged, school):
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    update = Events.objects.filter(pgh_obj_model="schools.Student", pgh_obj_id=str(student.pk), pgh_label="update").get()
+    update = Events.objects.filter(
+        pgh_obj_model="schools.Student", pgh_obj_id=str(student.pk), pgh_label="update"
+    ).get()
     assert update.pgh_diff["name"] == ["Nama Lama", "Nama Baru"]
     assert update.pgh_context["user"] is not None
-    assert admin_client_logged.get(reverse("admin:pghistory_events_changelist"), {"obj": f"schools.Student:{student.pk}"}).status_code == 200
+    assert (
+        admin_client_logged.get(
+            reverse("admin:pghistory_events_changelist"), {"obj": f"schools.Student:{student.pk}"}
+        ).status_code
+        == 200
+    )
 
 
 def test_bulk_writes_are_recorded_in_history(school):
