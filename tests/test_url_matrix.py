@@ -286,3 +286,120 @@ def test_grouped_urls(client, world):
         assert client.get(reverse("set_language")).status_code == 302  # GET changes nothing, goes back
         assert client.get(reverse("logout")).status_code == 405
         assert client.get(reverse("login")).status_code == (200 if role == "anon" else 302)
+
+
+# --- writes: a POST by a role that may not write is refused and changes nothing -------------------
+
+# POST-only views (405 on GET above): who is refused, and how. Roles not listed may POST.
+POST_DENIED: dict[str, dict[str, int | tuple[int, int]]] = {
+    "visit_outcome": {"admin_a": A_DENIED, "admin_b": B_DENIED},
+    "visit_start": {"admin_a": A_DENIED, "admin_b": B_DENIED},
+    "visit_finish": {"admin_a": A_DENIED, "admin_b": B_DENIED},
+    "visit_cancel": {"admin_a": A_DENIED, "admin_b": B_DENIED, "operator": 403},
+    "field_sheet_confirm": {"admin_a": A_DENIED, "admin_b": B_DENIED},
+    "field_sheet_cancel": {"admin_a": A_DENIED, "admin_b": B_DENIED},
+    "schools:upload_commit": {"admin_a": (302, 404), "admin_b": (404, 302), "operator": 404},
+    "schools:upload_cancel": {"admin_a": (302, 404), "admin_b": (404, 302), "operator": 404},
+    "schools:conflict_decide": {"admin_a": 403, "admin_b": 403, "operator": 403},
+    "schools:left_decide": {"admin_a": 403, "admin_b": 403, "operator": 403},
+    "schools:account_reset_password": {"admin_a": 403, "admin_b": 403, "operator": 403},
+    "schools:account_deactivate": {"admin_a": 403, "admin_b": 403, "operator": 403},
+}
+
+# GET-only views (``require_GET``): a POST is refused with 405 before any check.
+GET_ONLY = {"schools:template_download", "schools:upload_problem_rows", "schools:upload_file"}
+
+
+def database_state() -> dict:
+    from django.contrib.auth import get_user_model
+
+    from recordings.models import Drive, Recording, Visit
+    from schools.models import LeftProposal, Student, StudentListUpload
+
+    return {
+        "drives": list(Drive.objects.order_by("pk").values()),
+        "visits": list(Visit.objects.order_by("pk").values("pk", "status", "date", "kits")),
+        "recordings": Recording.objects.count(),
+        "students": Student.objects.count(),
+        "uploads": list(StudentListUpload.objects.order_by("pk").values_list("pk", "status")),
+        "sheets": list(FieldSheetUpload.objects.order_by("pk").values_list("pk", "status")),
+        "conflicts": list(NikConflict.objects.order_by("pk").values_list("pk", "status")),
+        "left": LeftProposal.objects.count(),
+        "users": list(get_user_model().objects.order_by("pk").values_list("pk", "is_active", "password")),
+    }
+
+
+def test_refused_writes_change_nothing(client, world):
+    """Every role GET refuses (403/404 above) and every POST-only view's refused roles POST, with a
+    plausible body; the answer is 403/404 (or a redirect for the school's own upload, which is
+    then allowed) and, for refused ones, no row changes. Anonymous POSTs go to the login page."""
+    names = all_url_names()
+    assert set(POST_DENIED) <= set(EXPECTED)
+    for name, roles in EXPECTED.items():
+        if all(value == 405 for value in roles.values()):
+            assert name in POST_DENIED or name == "visit_sync", f"{name}: POST-only; add it to POST_DENIED"
+    wrong = {}
+    for role in ROLES:
+        client.logout()
+        if role != "anon":
+            client.force_login(world["users"][role])
+        for name, roles in EXPECTED.items():
+            expected = POST_DENIED.get(name, {}).get(role)
+            if expected is None and role != "anon":
+                get_answer = roles[role]
+                pair = get_answer if isinstance(get_answer, tuple) else (get_answer, get_answer)
+                if not any(status in (403, 404) for status in pair):
+                    continue
+                expected = tuple(status if status in (403, 404) else None for status in pair)
+            for index, key in enumerate(("A", "B")):
+                want = expected if not isinstance(expected, tuple) else expected[index]
+                if role == "anon":
+                    want = 302
+                if want is None or (want == 302 and role != "anon"):
+                    continue
+                if name in GET_ONLY and role != "anon":
+                    want = 405
+                url = url_for(name, names[name], world, key)
+                before = database_state()
+                response = client.post(
+                    url, {"action": "move", "proposal": ["1"], "student": "1", "outcome": "recorded"}
+                )
+                got = response.status_code
+                if role == "anon" and got == 302:
+                    assert response.url.startswith(reverse("login")), url
+                if got != want and not (role == "anon" and got == 405):
+                    wrong[(name, role, key)] = (want, got)
+                assert database_state() == before, f"POST {url} as {role} changed the database"
+    assert not wrong, "(URL name, role, school) → (expected, got): " + "\n".join(f"{k}: {v}" for k, v in wrong.items())
+
+
+def test_offline_sync_refuses_taps_of_users_who_may_not_record(client, world):
+    import json
+    import time
+    import uuid
+
+    from recordings.models import Recording
+
+    now_ms = int(time.time() * 1000)
+    for role in ("admin_a", "admin_b"):
+        client.force_login(world["users"][role])
+        for key in ("A", "B"):
+            visit = world["objects"][key]["visit"]
+            student = visit.school.students.order_by("pk").last()
+            before = Recording.objects.count()
+            payload = {
+                "actions": [
+                    {
+                        "client_id": str(uuid.uuid4()),
+                        "visit": visit.pk,
+                        "student": student.pk,
+                        "outcome": "recorded",
+                        "reason": "",
+                        "tapped_at": now_ms,
+                        "sent_at": now_ms,
+                    }
+                ]
+            }
+            response = client.post(reverse("visit_sync"), json.dumps(payload), content_type="application/json")
+            assert response.status_code == 200
+            assert Recording.objects.count() == before, (role, key, response.content)
