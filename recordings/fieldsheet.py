@@ -235,10 +235,25 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
+def _refuse_zip_bomb(data: bytes) -> None:
+    """Refuse an XLSX whose parts unpack far beyond their size before openpyxl reads them (it loads
+    the shared strings whole: a 300 KB file could take ~1 GB of memory). Same limits as the
+    student-list reader (issue 6)."""
+    from schools.importing.readers import UnreadableFile, _check_zip
+
+    try:
+        _check_zip(data)
+    except UnreadableFile as exc:
+        if exc.code == "zip_bomb":
+            raise FieldSheetUnreadable(exc.message) from exc
+        # Other problems (not a zip, not a workbook) get openpyxl's own message below.
+
+
 def read_field_sheet(data: bytes, *, visit: Visit) -> ParsedSheet:
     """Read an uploaded field sheet. Raise FieldSheetUnreadable when the file cannot be used."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise FieldSheetUnreadable(_("Berkas terlalu besar (maksimal 5 MB)."))
+    _refuse_zip_bomb(data)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a bad file

@@ -298,3 +298,45 @@ def test_field_sheet_commit_killed_on_row_n_saves_nothing(operator, monkeypatch)
     upload.refresh_from_db()
     assert upload.status == FieldSheetUpload.Status.PREVIEWED
     assert Visit.objects.get(pk=visit.pk).status == visit.status
+
+
+# --- field sheets -----------------------------------------------------------------------------
+
+
+def field_sheet_bomb(sheet: bytes) -> bytes:
+    """A real field sheet with a shared-strings part that unpacks to 300 MB (~300 KB zipped)."""
+    source = zipfile.ZipFile(io.BytesIO(sheet))
+    out = io.BytesIO()
+    sst = (
+        b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        b'count="1" uniqueCount="1"><si><t>' + b"a" * (300 * 1024 * 1024) + b"</t></si></sst>"
+    )
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for info in source.infolist():
+            if info.filename != "xl/sharedStrings.xml":
+                archive.writestr(info.filename, source.read(info.filename))
+        archive.writestr("xl/sharedStrings.xml", sst)
+    return out.getvalue()
+
+
+def test_field_sheet_hostile_files_record_nothing(client, operator):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import visit_with_students
+
+    visit, _students = visit_with_students(students=2)
+    client.force_login(operator)
+    sheet = client.get(reverse("field_sheet_download", args=[visit.pk])).content
+    cases = [
+        ("gambar_png.xlsx", (CORPUS / "gambar_png.xlsx").read_bytes(), "tidak bisa dibaca sebagai XLSX"),
+        ("bom.xlsx", field_sheet_bomb(sheet), "Berkas XLSX tidak wajar"),
+        ("kosong.xlsx", b"", "Berkas yang dikirimkan kosong"),
+        ("program.exe", (CORPUS / "program.exe").read_bytes(), "Unggah berkas .xlsx"),
+    ]
+    for name, data, message in cases:
+        response = client.post(
+            reverse("field_sheet_upload", args=[visit.pk]), {"file": SimpleUploadedFile(name, data)}, follow=True
+        )
+        assert message in response.content.decode(), name
+        assert not Recording.objects.exists(), name
+        assert not FieldSheetUpload.objects.exclude(status=FieldSheetUpload.Status.FAILED).exists(), name
