@@ -210,8 +210,8 @@ def test_ten_thousand_character_fields(client, school, school_admin, existing):
 
 
 def test_student_list_of_another_school_is_not_detected(client, school, other_school, school_admin):
-    """The importer does not read the NPSN in the Dapodik header (the export has the school name in
-    its title rows only); a list of another school is judged by its NIKs: students already at
+    """The importer does not compare the school named in the Dapodik title rows (the export has no
+    NPSN) with the school chosen; a list of another school is judged by its NIKs: students already at
     another school become NIK conflicts for a supervisor, never moved silently."""
     client.force_login(school_admin)
     rows = people(2)
@@ -220,7 +220,9 @@ def test_student_list_of_another_school_is_not_detected(client, school, other_sc
         upload=services.student_list_upload(school=other_school, data=data, name="b.csv", by=None)[0], by=None
     )
     other_students = sorted(other_school.students.values_list("pk", "nik", "school_id"))
-    response = post_file(client, school, data, "daftar-sekolah-lain.csv")
+    # The Dapodik download of school B (its name in the title row), uploaded for school A.
+    dapodik = synthetic.dapodik_xlsx(rows, school_name=other_school.name.upper())
+    response = post_file(client, school, dapodik, "daftar-sekolah-lain.xlsx")
     assert response.status_code == 302
     upload = StudentListUpload.objects.filter(school=school).get()
     assert upload.conflict_count == 2 and upload.new_count == 0
