@@ -2,8 +2,10 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
-from recordings.permissions import drives_visible_to
+from recordings.models import Visit
+from recordings.permissions import drives_visible_to, visits_visible_to
 from recordings.selectors import drive_current, drive_headline
 from schools.permissions import schools_visible_to
 from schools.roles import Role, user_role
@@ -23,6 +25,14 @@ def home(request):
     schools = schools_visible_to(request.user)
     own_schools = list(schools) if role == Role.SCHOOL_ADMIN else []
     headline = None
+    upcoming_visits = []
+    if role == Role.SCHOOL_ADMIN:
+        upcoming_visits = list(
+            visits_visible_to(request.user)
+            .filter(status__in=[Visit.Status.PLANNED, Visit.Status.IN_PROGRESS], date__gte=timezone.localdate())
+            .select_related("school", "drive")
+            .order_by("date")[:5]
+        )
     if drive is not None and role != Role.NONE:
         headline = drive_headline(drive, schools=schools if role == Role.SCHOOL_ADMIN else None)
     return render(
@@ -33,6 +43,7 @@ def home(request):
             "drives": drives,
             "headline": headline,
             "own_schools": own_schools,
+            "upcoming_visits": upcoming_visits,
             "no_role": role == Role.NONE,
         },
     )

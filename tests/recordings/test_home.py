@@ -118,3 +118,17 @@ def test_english_when_chosen(client, season, supervisor):
     html = client.get(reverse("home")).content.decode()
     assert 'lang="en"' in html
     assert "37.50 %" in html
+
+
+def test_school_admin_home_lists_upcoming_visits_and_what_to_bring(client, season, school_admin, school, other_school):
+    from django.utils import timezone
+
+    from recordings.models import Visit
+
+    VisitFactory(drive=season, school=school, status=Visit.Status.PLANNED, date=timezone.localdate())
+    VisitFactory(drive=season, school=other_school, status=Visit.Status.PLANNED, date=timezone.localdate())
+    login(client, school_admin)
+    response = client.get(reverse("home"))
+    visits = response.context["upcoming_visits"]
+    assert {v.school for v in visits} == {school}  # the other school's visit is not listed
+    assert "Fotokopi Kartu Keluarga (KK)." in response.content.decode()
