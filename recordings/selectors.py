@@ -531,7 +531,7 @@ def drive_tallies(drive: Drive, *, schools=None) -> dict[int, Progress]:
     tables = _tables()
     recording_join = f"JOIN {tables['student']} rs ON rs.id = r.student_id" if schools is not None else ""
     sql = f"""
-        WITH latest AS (
+        WITH latest AS MATERIALIZED (
             SELECT DISTINCT ON (r.student_id) r.student_id, r.outcome
             FROM {tables['recording']} r
             JOIN {tables['visit']} v ON v.id = r.visit_id
@@ -606,7 +606,7 @@ def drive_daily_changes(drive: Drive, *, schools=None) -> dict[int, dict[datetim
     cutoff = eligibility_cutoff(drive.reference_date)
     day = f"(r.recorded_at AT TIME ZONE '{_time_zone_name()}')::date"
     sql = f"""
-        WITH day_last AS (
+        WITH day_last AS MATERIALIZED (
             SELECT DISTINCT ON (r.student_id, {day})
                 r.student_id, s.school_id, {day} AS day,
                 CASE WHEN r.outcome IN (%s, %s) THEN 1 ELSE 0 END AS done
@@ -927,7 +927,7 @@ def students_to_record_rows(drive: Drive, *, schools=None, chunk: int = 2000):
     student_filter, student_params = _school_filter(schools, "s.school_id")
     recording_join = f"JOIN {tables['student']} rs ON rs.id = r.student_id" if schools is not None else ""
     sql = f"""
-        WITH latest AS (
+        WITH latest AS MATERIALIZED (
             SELECT DISTINCT ON (r.student_id) r.student_id, r.outcome, r.recorded_at
             FROM {tables["recording"]} r
             JOIN {tables["visit"]} v ON v.id = r.visit_id

@@ -132,3 +132,15 @@ def test_school_admin_home_lists_upcoming_visits_and_what_to_bring(client, seaso
     visits = response.context["upcoming_visits"]
     assert {v.school for v in visits} == {school}  # the other school's visit is not listed
     assert "Fotokopi Kartu Keluarga (KK)." in response.content.decode()
+
+
+def test_demo_home_for_a_school_admin_in_a_fresh_database(client):
+    """Tables filled inside the test's transaction have no planner statistics: the tally query
+    must not re-run its latest-outcome part per student (it once took minutes here)."""
+    from django.core.management import call_command
+
+    call_command("seed_demo")
+    assert client.login(username="sekolah-10500313", password="demo-ektp")
+    headline = client.get(reverse("home")).context["headline"]
+    assert headline.schools_total == 1
+    assert 0 < headline.progress.done <= headline.progress.target
