@@ -149,7 +149,11 @@ def _store_preview(upload: StudentListUpload, preview: Preview) -> None:
         [p.row, p.column, p.severity, p.code, p.message] for p in preview.plan.problems[:STORED_PROBLEMS_LIMIT]
     ]
     upload.left_student_ids = preview.plan.left_ids
-    upload.details = {**preview.details, "problem_total": len(preview.plan.problems)}
+    upload.details = {
+        **preview.details,
+        "problem_total": len(preview.plan.problems),
+        "title": preview.table.title[:5],
+    }
     upload.fingerprint = preview.plan.fingerprint
     upload.previewed_at = timezone.now()
 

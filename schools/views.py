@@ -131,6 +131,7 @@ def upload_detail(request, pk: int):
         "problems_shown": min(PROBLEMS_SHOWN, len(problems)),
         "updated": details.get("updated", []),
         "conflicts": details.get("conflicts", []),
+        "file_title": details.get("title", []),
         "left_students": left_students[:LEFT_SHOWN] if left_students is not None else [],
         "can_decide": upload.is_open and can_upload_student_list(request.user, upload.school),
         "can_download": can_view_personal_data(request.user, upload.school) and upload.has_file,

@@ -59,6 +59,7 @@ class Table:
     header_row: int  # spreadsheet row number of the header
     header: list  # header cells as read
     rows: list[RawRow] = field(default_factory=list)
+    title: list[str] = field(default_factory=list)  # text above the header (Dapodik: title, school, region)
 
     @property
     def is_problem_rows_file(self) -> bool:
@@ -222,6 +223,10 @@ def _is_sub_header(values: list, columns: dict[str, int]) -> bool:
 def _build_table(cells: list[list], header_index: int, columns: dict[str, int], *, max_rows, file_format) -> Table:
     header = list(cells[header_index])
     table = Table(file_format=file_format, columns=columns, header_row=header_index + 1, header=header)
+    for line in cells[:header_index]:
+        text = " ".join(str(v).strip() for v in line if isinstance(v, str) and v.strip())
+        if text:
+            table.title.append(text[:200])
     start = header_index + 1
     if start < len(cells) and _is_sub_header(cells[start], columns):
         start += 1

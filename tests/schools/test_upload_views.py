@@ -286,3 +286,12 @@ def test_filled_in_template_is_accepted(client, school, school_admin):
     record = StudentListUpload.objects.get()
     assert response.status_code == 302, record.failure_message
     assert (record.file_format, record.rows, record.new_count, record.warning_count) == ("xlsx", 1, 1, 0)
+
+
+def test_preview_shows_the_title_lines_of_the_file(client, school, school_admin):
+    data = synthetic.dapodik_xlsx(people(2), school_name="SMA NEGERI LAIN")
+    record = make_upload(school, name="d.xlsx", data=data)
+    client.force_login(school_admin)
+    body = client.get(reverse("schools:upload_detail", args=[record.pk])).content.decode()
+    assert "Judul di berkas:" in body and "SMA NEGERI LAIN" in body
+    assert f"Pastikan ini daftar {school.name}" in body
