@@ -14,4 +14,3 @@ def track():
         pghistory.UpdateEvent(),
         pghistory.DeleteEvent(),
     )
-

@@ -18,9 +18,9 @@ class HistoryEventsAdmin(EventsAdmin):
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
-        user_ids = {
-            (event.pgh_context or {}).get("user") for event in changelist.result_list if event.pgh_context
-        } - {None}
+        user_ids = {(event.pgh_context or {}).get("user") for event in changelist.result_list if event.pgh_context} - {
+            None
+        }
         self._usernames = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
         return changelist
 

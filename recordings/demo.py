@@ -118,7 +118,8 @@ class _Numbers:
 
     def kk(self, region: str) -> str:
         while True:
-            value = f"{region}{self.rng.randint(10, 31):02d}{self.rng.randint(1, 12):02d}{self.rng.randint(10, 24):02d}{self.rng.randint(1, 9999):04d}"
+            day, month, year = self.rng.randint(10, 31), self.rng.randint(1, 12), self.rng.randint(10, 24)
+            value = f"{region}{day:02d}{month:02d}{year:02d}{self.rng.randint(1, 9999):04d}"
             if value not in self.kks:
                 self.kks.add(value)
                 return value

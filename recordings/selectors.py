@@ -83,8 +83,7 @@ def _count_aggregates() -> dict:
         # NULL-safe: a student with no outcome yet is not "in" any list of outcomes.
         "needs_nik": Count(
             "pk",
-            filter=Q(nik="")
-            & (Q(latest_outcome__isnull=True) | ~Q(latest_outcome__in=[*done, outcome.NOT_ELIGIBLE])),
+            filter=Q(nik="") & (Q(latest_outcome__isnull=True) | ~Q(latest_outcome__in=[*done, outcome.NOT_ELIGIBLE])),
         ),
     }
 
@@ -167,12 +166,8 @@ def drive_headline(drive: Drive, *, schools: QuerySet[School] | None = None) -> 
     if schools is not None:
         drive_schools = drive_schools.filter(pk__in=schools.values("pk"))
     visited = Visit.objects.filter(drive=drive, school=OuterRef("pk"), status__in=Visit.VISITED_STATUSES)
-    counts = drive_schools.aggregate(
-        total=Count("pk"), visited=Count("pk", filter=Exists(visited))
-    )
-    postponed = Visit.objects.filter(
-        drive=drive, school__in=drive_schools, status=Visit.Status.POSTPONED
-    ).count()
+    counts = drive_schools.aggregate(total=Count("pk"), visited=Count("pk", filter=Exists(visited)))
+    postponed = Visit.objects.filter(drive=drive, school__in=drive_schools, status=Visit.Status.POSTPONED).count()
     return Headline(
         drive=drive,
         progress=drive_progress(drive, schools=drive_schools),
@@ -186,7 +181,9 @@ def schools_with_progress(queryset: QuerySet[School], drive: Drive) -> QuerySet[
     """Annotate schools with target, done and completion in the drive (sortable in SQL)."""
 
     def count_of(students: QuerySet[Student]):
-        subquery = students.filter(school=OuterRef("pk")).order_by().values("school").annotate(n=Count("pk")).values("n")
+        subquery = (
+            students.filter(school=OuterRef("pk")).order_by().values("school").annotate(n=Count("pk")).values("n")
+        )
         return Coalesce(Subquery(subquery, output_field=IntegerField()), Value(0))
 
     target = drive_target(drive)
@@ -332,9 +329,7 @@ def visits_upcoming(visits: QuerySet[Visit], *, today: datetime.date | None = No
     """Planned or running visits from today on, soonest first."""
     today = today or timezone.localdate()
     return (
-        visits.filter(
-            Q(status=Visit.Status.IN_PROGRESS) | Q(status=Visit.Status.PLANNED, date__gte=today)
-        )
+        visits.filter(Q(status=Visit.Status.IN_PROGRESS) | Q(status=Visit.Status.PLANNED, date__gte=today))
         .select_related("school", "drive")
         .order_by("date", "school__name")
     )
@@ -533,15 +528,15 @@ def drive_tallies(drive: Drive, *, schools=None) -> dict[int, Progress]:
     sql = f"""
         WITH latest AS MATERIALIZED (
             SELECT DISTINCT ON (r.student_id) r.student_id, r.outcome
-            FROM {tables['recording']} r
-            JOIN {tables['visit']} v ON v.id = r.visit_id
+            FROM {tables["recording"]} r
+            JOIN {tables["visit"]} v ON v.id = r.visit_id
             {recording_join}
             WHERE v.drive_id = %s{recording_filter}
             ORDER BY r.student_id, r.recorded_at DESC, r.id DESC
         ), students AS (
             SELECT s.school_id, s.birth_date <= %s AS eligible, s.nik = '' AS no_nik, l.outcome
-            FROM {tables['student']} s
-            JOIN {tables['drive_school']} ds ON ds.school_id = s.school_id AND ds.drive_id = %s
+            FROM {tables["student"]} s
+            JOIN {tables["drive_school"]} ds ON ds.school_id = s.school_id AND ds.drive_id = %s
             LEFT JOIN latest l ON l.student_id = s.id
             WHERE s.is_active{student_filter}
         )
@@ -706,8 +701,10 @@ def drive_school_visits(drive: Drive, *, schools=None, today: datetime.date | No
     status = Visit.Status
     visits = Visit.objects.filter(drive=drive)
     if schools is not None:
-        visits = visits.filter(school__in=schools) if isinstance(schools, QuerySet) else visits.filter(
-            school_id__in=list(schools)
+        visits = (
+            visits.filter(school__in=schools)
+            if isinstance(schools, QuerySet)
+            else visits.filter(school_id__in=list(schools))
         )
     reasons = Visit.PostponementReason.values
     rows = (
@@ -740,9 +737,7 @@ def drive_school_rows(
     """Return {school id: SchoolProgressRow} for the drive's schools (three queries, any data size)."""
     listed = School.objects.filter(drive_links__drive=drive)
     if schools is not None:
-        listed = listed.filter(pk__in=schools) if isinstance(schools, QuerySet) else listed.filter(
-            pk__in=list(schools)
-        )
+        listed = listed.filter(pk__in=schools) if isinstance(schools, QuerySet) else listed.filter(pk__in=list(schools))
     tallies = drive_tallies(drive, schools=schools)
     visits = drive_school_visits(drive, schools=schools, today=today)
     empty_progress, no_visits = Progress(), SchoolVisits()
@@ -881,8 +876,10 @@ def students_to_record(drive: Drive, *, schools=None) -> QuerySet[Student]:
         birth_date__lte=eligibility_cutoff(drive.reference_date),
     )
     if schools is not None:
-        students = students.filter(school__in=schools) if isinstance(schools, QuerySet) else students.filter(
-            school_id__in=list(schools)
+        students = (
+            students.filter(school__in=schools)
+            if isinstance(schools, QuerySet)
+            else students.filter(school_id__in=list(schools))
         )
     return (
         students.annotate(

@@ -10,7 +10,13 @@ SCHOOL_ADMIN = "School admin"
 PERMISSIONS = {
     SUPERVISOR: {
         "schools": {"school": "vca", "student": "vca", "schooladmin": "vcad", "kecamatan": "v", "desa": "v"},
-        "recordings": {"drive": "vca", "driveschool": "vcad", "visit": "vca", "visitteammember": "vcad", "recording": "vcad"},
+        "recordings": {
+            "drive": "vca",
+            "driveschool": "vcad",
+            "visit": "vca",
+            "visitteammember": "vcad",
+            "recording": "vcad",
+        },
     },
     OPERATOR: {
         "schools": {"school": "v", "student": "v", "kecamatan": "v", "desa": "v"},
@@ -39,9 +45,7 @@ def create_groups(apps, schema_editor):
             for model, letters in models.items()
             for letter in letters
         ]
-        perms = Permission.objects.filter(
-            content_type__app_label__in=list(apps_perms), codename__in=codenames
-        )
+        perms = Permission.objects.filter(content_type__app_label__in=list(apps_perms), codename__in=codenames)
         group.permissions.set(perms)
 
 

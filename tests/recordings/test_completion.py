@@ -24,9 +24,7 @@ REF = datetime.date(2026, 12, 31)
 
 @pytest.fixture
 def drive(school):
-    return DriveFactory(
-        start_date=datetime.date(2026, 9, 1), end_date=REF, reference_date=REF, schools=[school]
-    )
+    return DriveFactory(start_date=datetime.date(2026, 9, 1), end_date=REF, reference_date=REF, schools=[school])
 
 
 def student(school, *, age_birth=datetime.date(2008, 5, 1), **kwargs):
