@@ -1,8 +1,8 @@
 """Send a user who logged in with a one-time password to set their own password first.
 
-Install after ``AuthenticationMiddleware``:
-``"schools.middleware.PasswordChangeRequiredMiddleware"``. One query per session: the answer is
-kept in the session until the password is changed.
+Installed after ``AuthenticationMiddleware``. The answer is stored in the session when the user
+logs in (``remember_password_state``, connected to ``user_logged_in``), so a request costs no query;
+a session from before that (or from elsewhere) is looked up once and the answer kept.
 """
 
 from __future__ import annotations
@@ -14,6 +14,16 @@ from django.urls import reverse
 from schools.models import AccountProfile
 
 SESSION_KEY = "_ektp_must_change_password"
+
+
+def must_change_password(user) -> bool:
+    return AccountProfile.objects.filter(user=user, must_change_password=True).exists()
+
+
+def remember_password_state(sender, request, user, **kwargs):
+    """Store at login whether the user must set their own password first."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_KEY] = [user.pk, must_change_password(user)]
 
 
 class PasswordChangeRequiredMiddleware:
@@ -37,8 +47,7 @@ class PasswordChangeRequiredMiddleware:
         if user is not None and user.is_authenticated and hasattr(request, "session"):
             state = request.session.get(SESSION_KEY)
             if not state or state[0] != user.pk:
-                must = AccountProfile.objects.filter(user=user, must_change_password=True).exists()
-                state = [user.pk, must]
+                state = [user.pk, must_change_password(user)]
                 request.session[SESSION_KEY] = state
             if state[1] and not request.path.startswith(self.allowed_prefixes()):
                 return redirect("schools:password_first")

@@ -10,16 +10,6 @@ from schools.models import AccountProfile, SchoolAdmin
 from schools.roles import SCHOOL_ADMIN_GROUP
 
 pytestmark = pytest.mark.django_db
-MIDDLEWARE = "schools.middleware.PasswordChangeRequiredMiddleware"
-
-
-@pytest.fixture
-def forced_change(settings):
-    """The middleware as the lead installs it (after AuthenticationMiddleware)."""
-    if MIDDLEWARE not in settings.MIDDLEWARE:
-        middleware = list(settings.MIDDLEWARE)
-        middleware.insert(middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1, MIDDLEWARE)
-        settings.MIDDLEWARE = middleware
 
 
 def create(client, school, **extra):
@@ -68,7 +58,7 @@ def test_account_form_errors(client, school, supervisor, extra, field):
     assert field in response.context["form"].errors
 
 
-def test_first_login_forces_a_new_password(client, school, supervisor, forced_change):
+def test_first_login_forces_a_new_password(client, school, supervisor):
     client.force_login(supervisor)
     password = create(client, school).context["password"]
     admin = Client()
@@ -127,3 +117,26 @@ def test_account_list_queries_bounded(client, school, supervisor, django_assert_
     with django_assert_max_num_queries(8):
         response = client.get(reverse("schools:account_list"))
     assert response.content.decode().count("Belum ganti sandi") == 5
+
+
+def test_forced_change_is_decided_at_login(client, school_admin):
+    """The login stores the answer in the session; later requests do not ask the database."""
+    from schools.middleware import SESSION_KEY
+
+    client.force_login(school_admin)
+    assert client.session[SESSION_KEY] == [school_admin.pk, False]
+    AccountProfile.objects.update_or_create(user=school_admin, defaults={"must_change_password": True})
+    client.force_login(school_admin)
+    assert client.get(reverse("home")).url == reverse("schools:password_first")
+
+
+def test_session_without_the_answer_is_looked_up_once(client, school_admin):
+    from schools.middleware import SESSION_KEY
+
+    AccountProfile.objects.update_or_create(user=school_admin, defaults={"must_change_password": True})
+    client.force_login(school_admin)
+    session = client.session
+    del session[SESSION_KEY]
+    session.save()
+    assert client.get(reverse("home")).url == reverse("schools:password_first")
+    assert client.session[SESSION_KEY] == [school_admin.pk, True]
