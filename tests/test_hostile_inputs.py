@@ -132,13 +132,21 @@ def test_corrupt_xlsx_is_refused(client, school, school_admin, existing):
     assert_refused(client, school, data[: len(data) // 2], "terpotong.xlsx", "Berkas XLSX rusak")
 
 
-def test_utf16_csv_is_refused_with_a_message(client, school, school_admin, existing):
-    """UTF-16 (Excel's "Unicode Text") has NUL bytes, so it is refused as the wrong type. The
-    reader could decode it (readers._decode knows UTF-16), but detect_kind stops it first: noted
-    in the issue-6 report as a usability gap, not a safety one."""
+def test_utf16_text_from_excel_is_read(client, school, school_admin, existing):
+    """UTF-16 with a BOM (Excel's "Unicode Text", tab-separated) is read like any CSV, not refused
+    as the wrong type for its NUL bytes."""
     client.force_login(school_admin)
-    data = synthetic.to_csv(people(), encoding="utf-16")
-    assert_refused(client, school, data, "daftar-utf16.csv", WRONG_TYPE)
+    rows = people()
+    rows[0]["Nama"] = "Dédé Ñoviantï"
+    text = synthetic.to_csv(rows, delimiter="\t", encoding="utf-8").decode("utf-8")
+    before = snapshot()
+    response = post_file(client, school, text.encode("utf-16"), "daftar-unicode.txt")
+    assert response.status_code == 302
+    upload = StudentListUpload.objects.get(status=StudentListUpload.Status.PREVIEWED)
+    assert upload.new_count == len(rows)
+    assert snapshot()["students"] == before["students"]
+    client.post(reverse("schools:upload_commit", args=[upload.pk]))
+    assert Student.objects.filter(school=school, name="Dédé Ñoviantï").exists()
 
 
 # --- files that can be read, with hostile content ---------------------------------------------

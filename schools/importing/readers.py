@@ -28,7 +28,11 @@ from schools.importing.columns import COLUMN_BY_FIELD, fold_header, is_header, m
 WEB_MAX_ROWS = 20_000
 WEB_MAX_BYTES = 15 * 1024 * 1024
 CLI_MAX_BYTES = 500 * 1024 * 1024
-MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024  # whole XLSX unpacked
+# Whole XLSX unpacked. A Dapodik export takes ~3 KB per student unpacked (66 columns, styles), so
+# 20,000 rows are ~60 MB: the web limit leaves room for that and stops a small file that would
+# unpack to gigabytes; the command line (larger lists) gets the higher one.
+WEB_MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200  # a sheet's XML compresses ~10-40 times; a zip bomb far more
 MAX_ZIP_ENTRIES = 2_000
 HEADER_SEARCH_ROWS = 30
@@ -113,6 +117,8 @@ def detect_kind(head: bytes, name: str) -> str:
         raise UnreadableFile(
             "wrong_type", _("Jenis berkas tidak didukung (%(suffix)s). Unggah XLSX atau CSV.") % {"suffix": suffix}
         )
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) and suffix in (".csv", ".txt", ""):
+        return "csv"  # UTF-16 text, as Excel's "Unicode Text" saves it (tab-separated)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise UnreadableFile(
             "old_excel",
@@ -131,8 +137,21 @@ def detect_kind(head: bytes, name: str) -> str:
     )
 
 
-def read_table(data: bytes, name: str, *, max_rows: int | None = WEB_MAX_ROWS, max_bytes: int = WEB_MAX_BYTES) -> Table:
-    """Read a whole file (bytes) into a Table of data rows; blank rows are skipped."""
+def read_table(
+    data: bytes,
+    name: str,
+    *,
+    max_rows: int | None = WEB_MAX_ROWS,
+    max_bytes: int = WEB_MAX_BYTES,
+    max_unpacked: int | None = None,
+) -> Table:
+    """Read a whole file (bytes) into a Table of data rows; blank rows are skipped.
+
+    ``max_unpacked`` caps an XLSX's unpacked size; by default the web limit when ``max_bytes`` is
+    the web's, the command line's otherwise.
+    """
+    if max_unpacked is None:
+        max_unpacked = WEB_MAX_UNPACKED_BYTES if max_bytes <= WEB_MAX_BYTES else MAX_UNCOMPRESSED_BYTES
     if not data or not data.strip():
         raise UnreadableFile("empty", _("Berkas kosong."))
     if len(data) > max_bytes:
@@ -143,14 +162,14 @@ def read_table(data: bytes, name: str, *, max_rows: int | None = WEB_MAX_ROWS, m
         )
     kind = detect_kind(data[:8192], name)
     if kind == "xlsx":
-        return _read_xlsx(data, max_rows=max_rows)
+        return _read_xlsx(data, max_rows=max_rows, max_unpacked=max_unpacked)
     return _read_csv(data, max_rows=max_rows)
 
 
 # --- XLSX -----------------------------------------------------------------------------------
 
 
-def _check_zip(data: bytes) -> zipfile.ZipFile:
+def _check_zip(data: bytes, *, max_unpacked: int = MAX_UNCOMPRESSED_BYTES) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
@@ -164,7 +183,7 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > 1024 * 1024 and ratio > MAX_COMPRESSION_RATIO:
             raise UnreadableFile("zip_bomb", _("Berkas XLSX tidak wajar (isi terlalu padat dimampatkan) dan ditolak."))
-    if total > MAX_UNCOMPRESSED_BYTES:
+    if total > max_unpacked:
         raise UnreadableFile("zip_bomb", _("Berkas XLSX terlalu besar setelah dibuka dan ditolak."))
     names = {info.filename for info in infos}
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/worksheets/") for n in names):
@@ -172,10 +191,10 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
     return archive
 
 
-def _read_xlsx(data: bytes, *, max_rows: int | None) -> Table:
+def _read_xlsx(data: bytes, *, max_rows: int | None, max_unpacked: int) -> Table:
     from python_calamine import CalamineWorkbook
 
-    archive = _check_zip(data)
+    archive = _check_zip(data, max_unpacked=max_unpacked)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several error types for damaged files
@@ -321,8 +340,10 @@ def _decode(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile(
+                "corrupt", _("Berkas teks Unicode (UTF-16) rusak. Simpan ulang sebagai CSV (UTF-8) lalu unggah lagi.")
+            ) from exc
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -162,3 +162,41 @@ def test_openpyxl_written_workbook_with_date_cells():
     workbook.save(buffer)
     table = read_table(buffer.getvalue(), "x.xlsx")
     assert table.cell(table.rows[0], "birth_date") in (datetime.date(2008, 5, 17), datetime.datetime(2008, 5, 17))
+
+
+def test_excel_unicode_text_utf16_is_read():
+    """Excel's "Unicode Text" is UTF-16 with a BOM, tab-separated: read it, not "wrong type"."""
+    rows = synthetic.students(3, today=TODAY)
+    text = synthetic.to_csv(rows, delimiter="\t", encoding="utf-8").decode("utf-8")
+    table = read_table(text.encode("utf-16"), "daftar.txt")
+    assert [table.cell(row, "name") for row in table.rows] == [row["Nama"] for row in rows]
+    assert table.cell(table.rows[0], "nik") == rows[0]["NIK"]
+
+
+def test_broken_utf16_gets_its_own_message():
+    with pytest.raises(UnreadableFile) as error:
+        read_table(b"\xff\xfeN\x00a\x00\x00\xd8", "x.csv")  # a lone surrogate: not UTF-16
+    assert error.value.code == "corrupt" and "UTF-16" in error.value.message
+
+
+def test_web_uploads_have_a_lower_unpacked_limit(monkeypatch):
+    """A web upload may unpack to far less than a command-line import (both refuse bombs)."""
+    import random
+
+    from schools.importing import readers
+
+    monkeypatch.setattr(readers, "WEB_MAX_UNPACKED_BYTES", 1024 * 1024)
+    rng = random.Random(3)
+    cells = "".join(f"<c><v>{rng.randrange(10**9)}</v></c>" for _ in range(100_000))  # ~2 MB, ratio < 10
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        sheet = f"<worksheet><sheetData><row>{cells}</row></sheetData></worksheet>"
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+    data = buffer.getvalue()
+    with pytest.raises(UnreadableFile) as error:
+        read_table(data, "besar.xlsx")
+    assert error.value.code == "zip_bomb"
+    with pytest.raises(UnreadableFile) as error:  # the command line's limit lets it through to the reader
+        read_table(data, "besar.xlsx", max_rows=None, max_bytes=readers.CLI_MAX_BYTES)
+    assert error.value.code != "zip_bomb"
