@@ -1,9 +1,14 @@
-"""The Django admin's history list: who changed what, when, old → new values."""
+"""The Django admin's history list: who changed what, when, old → new values.
+
+The diff is read by ``ektp_drives.history`` (shared with the student page); NIK and No KK values
+are masked here as in the admin's student list.
+"""
 
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from pghistory.admin import EventsAdmin
+
+from ektp_drives.history import event_changes, event_user_id, event_user_names, format_changes
 
 
 class HistoryEventsAdmin(EventsAdmin):
@@ -18,20 +23,16 @@ class HistoryEventsAdmin(EventsAdmin):
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
-        user_ids = {(event.pgh_context or {}).get("user") for event in changelist.result_list if event.pgh_context} - {
-            None
-        }
-        self._usernames = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
+        self._usernames = event_user_names(changelist.result_list)
         return changelist
 
     @admin.display(description=_("perubahan"))
     def changes(self, event):
-        diff = event.pgh_diff or {}
-        return "; ".join(f"{field}: {old!r} → {new!r}" for field, (old, new) in diff.items()) or "—"
+        return format_changes(event_changes(event, show_personal=False))
 
     @admin.display(description=_("oleh"))
     def user(self, event):
-        user_id = (event.pgh_context or {}).get("user")
+        user_id = event_user_id(event)
         if user_id is None:
             return _("sistem / perintah")
         return getattr(self, "_usernames", {}).get(user_id, f"#{user_id}")
