@@ -98,7 +98,9 @@ class Problem:
     column: str
     severity: str
     code: str
-    message: str
+    message: str  # "Baris 5, kolom NIK: …" as shown in upload previews
+    field: str = ""  # the Student field (e.g. "nik")
+    detail: str = ""  # the message without the row and column (for a form field's error)
 
     def as_dict(self) -> dict:
         return {
@@ -114,7 +116,7 @@ def make_problem(row: int, column_field: str, severity: str, code: str, message:
     """A problem whose message names the spreadsheet row and the column, as the user sees them."""
     label = COLUMN_BY_FIELD[column_field].label if column_field in COLUMN_BY_FIELD else column_field
     text = _("Baris %(row)s, kolom %(column)s: %(message)s") % {"row": row, "column": label, "message": message}
-    return Problem(row, label, severity, code, text)
+    return Problem(row, label, severity, code, text, column_field, message)
 
 
 @dataclass(slots=True)
