@@ -177,6 +177,18 @@ def drive_headline(drive: Drive, *, schools: QuerySet[School] | None = None) -> 
     )
 
 
+def headline_from_rows(drive: Drive, rows) -> Headline:
+    """Return the headline summed from school rows (e.g. a cached ``drive_snapshot``'s)."""
+    summary = progress_summary(rows)
+    return Headline(
+        drive=drive,
+        progress=summary.progress,
+        schools_total=summary.schools_total,
+        schools_visited=summary.schools_visited,
+        visits_postponed=summary.visits_postponed,
+    )
+
+
 def schools_with_progress(queryset: QuerySet[School], drive: Drive) -> QuerySet[School]:
     """Annotate schools with target, done and completion in the drive (sortable in SQL)."""
 

@@ -144,3 +144,35 @@ def test_demo_home_for_a_school_admin_in_a_fresh_database(client):
     headline = client.get(reverse("home")).context["headline"]
     assert headline.schools_total == 1
     assert 0 < headline.progress.done <= headline.progress.target
+
+
+@pytest.mark.parametrize("user_fixture", ["supervisor", "school_admin"])
+def test_home_headline_agrees_with_the_dashboard_and_the_direct_count(client, season, request, user_fixture):
+    """Home reads the same (cached) school rows as the dashboard; both equal a direct count."""
+    from recordings.models import Visit
+    from recordings.selectors import drive_headline
+    from schools.permissions import schools_visible_to
+
+    user = request.getfixturevalue(user_fixture)
+    for school in season.schools.all():
+        VisitFactory(
+            drive=season,
+            school=school,
+            status=Visit.Status.POSTPONED,
+            postponement_reason=Visit.PostponementReason.values[0],
+            date=datetime.date(2026, 11, 2),
+        )
+    login(client, user)
+    headline = client.get(reverse("home")).context["headline"]
+    summary = client.get(reverse("progress_dashboard")).context["summary"]
+    scope = None if user_fixture == "supervisor" else schools_visible_to(user)
+    direct = drive_headline(season, schools=scope)
+    for figures in (summary, direct):
+        assert headline.progress == figures.progress
+        assert (headline.schools_visited, headline.visits_postponed) == (
+            figures.schools_visited,
+            figures.visits_postponed,
+        )
+    assert headline.schools_not_visited == direct.schools_not_visited
+    assert headline.visits_postponed == (2 if user_fixture == "supervisor" else 1)
+    assert headline.progress.done == 3
