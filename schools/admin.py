@@ -14,6 +14,7 @@ from schools.models import (
     LeftProposal,
     NikConflict,
     NikRegion,
+    PersonalDataAccess,
     School,
     SchoolAdmin,
     Student,
@@ -168,6 +169,16 @@ class LeftProposalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["student__name", "upload__school__name"]
     list_select_related = ["student", "upload__school", "decided_by"]
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["at", "user", "school", "kind", "detail"]
+    list_filter = ["kind", "at"]
+    search_fields = ["user__username", "school__name", "school__npsn", "detail"]
+    list_select_related = ["user", "school"]
+    date_hierarchy = "at"
+    show_full_result_count = False
 
 
 @admin.register(AccountProfile)

@@ -1,4 +1,5 @@
-"""Forms of the schools area: student-list upload, school admin accounts, first-login password."""
+"""Forms of the schools area: student-list upload, fixing a student, the access-log filter, school
+admin accounts, first-login password."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import re
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import SetPasswordForm
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from schools.importing.readers import WEB_MAX_BYTES
-from schools.models import School
+from schools.importing.rows import ERROR, RowJudge, clean_number
+from schools.models import PersonalDataAccess, School, Student
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 PHONE_PATTERN = re.compile(r"^\+?[0-9 ()-]{8,20}$")
@@ -63,6 +66,128 @@ class StudentListUploadForm(BootstrapMixin, forms.Form):
                 % {"size": f"{upload.size / 1048576:.1f}".replace(".", ","), "limit": WEB_MAX_BYTES // 1048576}
             )
         return upload
+
+
+class StudentForm(BootstrapMixin, forms.Form):
+    """Fix one student's data. Every value goes through the student-list import's row rules
+    (``RowJudge``), so a NIK typed here is judged as an imported one, with the same messages.
+
+    Differences from an upload: a No KK or NISN that is not a valid number is refused (an upload
+    keeps the row and drops the value). Warnings (NIK empty, birth date or gender differing from
+    the NIK, unknown region) do not stop the save; they become the student's ``data_warnings``.
+    """
+
+    NUMBER_ATTRS = {"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}
+    REFUSED_WARNINGS = frozenset({"kk_invalid", "nisn_invalid"})
+
+    name = forms.CharField(label=_("Nama"), required=False, strip=False)
+    gender = forms.ChoiceField(label=_("Jenis kelamin"), required=False, choices=[("", "—"), *Student.Gender.choices])
+    birth_place = forms.CharField(label=_("Tempat lahir"), required=False, max_length=100)
+    birth_date = forms.CharField(
+        label=_("Tanggal lahir"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    nik = forms.CharField(
+        label="NIK", required=False, max_length=40, widget=forms.TextInput(attrs=NUMBER_ATTRS), help_text=_("16 angka.")
+    )
+    kk = forms.CharField(
+        label=_("No KK"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs=NUMBER_ATTRS),
+        help_text=_("16 angka, dari Kartu Keluarga."),
+    )
+    nisn = forms.CharField(
+        label="NISN",
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs=NUMBER_ATTRS),
+        help_text=_("10 angka."),
+    )
+    nipd = forms.CharField(label="NIPD", required=False, max_length=30)
+    class_name = forms.CharField(label=_("Rombel"), required=False, max_length=50)
+
+    def __init__(self, *args, nik_regions=None, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.nik_regions = nik_regions  # a callable: NIK prefixes → the known ones
+        self.today = today or timezone.localdate()
+        self.row = None
+
+    @classmethod
+    def initial_for(cls, student: Student) -> dict:
+        return {
+            "name": student.name,
+            "gender": student.gender,
+            "birth_place": student.birth_place,
+            "birth_date": student.birth_date.isoformat() if student.birth_date else "",
+            "nik": student.nik,
+            "kk": student.kk,
+            "nisn": student.nisn,
+            "nipd": student.nipd,
+            "class_name": student.class_name,
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        nik_digits, _kind = clean_number(cleaned.get("nik", ""))
+        regions = self.nik_regions([nik_digits[:6]]) if self.nik_regions and len(nik_digits) >= 6 else frozenset()
+        judge = RowJudge(nik_regions=frozenset(regions), today=self.today)
+        row = judge.judge_row(
+            0,
+            cleaned.get("name", ""),
+            cleaned.get("gender", ""),
+            cleaned.get("birth_date", ""),
+            cleaned.get("birth_place", ""),
+            cleaned.get("nipd", ""),
+            cleaned.get("class_name", ""),
+            cleaned.get("nik", ""),
+            cleaned.get("kk", ""),
+            cleaned.get("nisn", ""),
+        )
+        for problem in row.problems:
+            if problem.field in self.errors:
+                continue  # the field's own check already answered (e.g. too long)
+            if problem.severity == ERROR or problem.code in self.REFUSED_WARNINGS:
+                self.add_error(problem.field if problem.field in self.fields else None, problem.detail)
+        self.row = row
+        return cleaned
+
+    @property
+    def values(self) -> dict:
+        """The normalised values to save (after ``is_valid()``)."""
+        row = self.row
+        return {
+            "name": row.name,
+            "gender": row.gender,
+            "birth_place": row.birth_place,
+            "birth_date": row.birth_date,
+            "nik": row.nik,
+            "kk": row.kk,
+            "nisn": row.nisn,
+            "nipd": row.nipd,
+            "class_name": row.class_name,
+        }
+
+    @property
+    def warnings(self) -> list[str]:
+        """Warning codes left after the save (stored on the student, shown on the list)."""
+        return [code for code in self.row.warning_codes if code not in self.REFUSED_WARNINGS]
+
+    @property
+    def warning_messages(self) -> list[str]:
+        return [p.detail for p in self.row.problems if p.severity != ERROR and p.code not in self.REFUSED_WARNINGS]
+
+
+class AccessLogFilterForm(forms.Form):
+    """Filters of the access log: school (NPSN), user, kind of access."""
+
+    sekolah = forms.CharField(required=False, max_length=8)
+    pengguna = forms.IntegerField(required=False, min_value=1)
+    akses = forms.ChoiceField(required=False, choices=[("", ""), *PersonalDataAccess.Kind.choices])
+
+    def values(self) -> dict:
+        if not self.is_valid():
+            return {}
+        return {key: value for key, value in self.cleaned_data.items() if value not in (None, "")}
 
 
 class SchoolAdminCreateForm(BootstrapMixin, forms.Form):

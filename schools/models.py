@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ektp_drives.history import track
@@ -462,3 +464,54 @@ class AccountProfile(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+
+class PersonalDataAccess(models.Model):
+    """One look at, or download of, a school's personal data (UU 27/2022): who, when, what.
+
+    Written by ``services.personal_data_access_record`` from every view that shows full NIK / No KK
+    numbers or exports students' data; read by supervisors. Append-only; never holds a NIK or KK.
+    """
+
+    class Kind(models.TextChoices):
+        STUDENT_VIEWED = "student_viewed", _("Melihat halaman peserta didik")
+        STUDENTS_EXPORTED = "students_exported", _("Mengunduh daftar belum terekam")
+        VISIT_EXPORTED = "visit_exported", _("Mengunduh hasil kunjungan")
+        UPLOAD_FILE = "upload_file", _("Mengunduh berkas daftar yang diunggah")
+        PROBLEM_ROWS = "problem_rows", _("Mengunduh baris bermasalah")
+        FIELD_SHEET = "field_sheet", _("Mengunduh lembar lapangan")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="personal_data_accesses",
+        verbose_name=_("pengguna"),
+    )
+    school = models.ForeignKey(
+        School,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="personal_data_accesses",
+        verbose_name=_("sekolah"),
+        help_text=_("Kosong untuk unduhan yang mencakup banyak sekolah."),
+    )
+    kind = models.CharField(_("akses"), max_length=20, choices=Kind.choices)
+    detail = models.CharField(_("keterangan"), max_length=300, blank=True)
+    at = models.DateTimeField(_("waktu"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("akses data pribadi")
+        verbose_name_plural = _("akses data pribadi")
+        indexes = [
+            models.Index(fields=["-at", "-id"], name="pd_access_at"),
+            models.Index(fields=["school", "-at"], name="pd_access_school_at"),
+            models.Index(fields=["user", "-at"], name="pd_access_user_at"),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="personal_data_access_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_kind_display()} · {self.school or '—'}"

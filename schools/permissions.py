@@ -35,6 +35,12 @@ def get_visible_school_or_404(user, **lookup) -> School:
     return get_object_or_404(schools_visible_to(user), **lookup)
 
 
+def get_visible_student_or_404(user, *, school: School, pk: int) -> Student:
+    """A student of ``school`` the user may see; 404 otherwise (also when the student belongs to
+    another school than the one in the URL)."""
+    return get_object_or_404(students_visible_to(user).select_related("school"), pk=pk, school=school)
+
+
 def can_view_school(user, school: School) -> bool:
     return schools_visible_to(user).filter(pk=school.pk).exists()
 
@@ -65,6 +71,11 @@ def can_view_personal_data(user, school: School) -> bool:
     if is_dukcapil_staff(user):
         return True
     return user_role(user) == Role.SCHOOL_ADMIN and school.admin_links.filter(user=user).exists()
+
+
+def can_view_access_log(user) -> bool:
+    """The personal-data access log: supervisors and superusers."""
+    return is_supervisor(user)
 
 
 def require(condition: bool) -> None:

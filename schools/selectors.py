@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -14,6 +15,7 @@ from schools.models import (
     LeftProposal,
     NikConflict,
     NikRegion,
+    PersonalDataAccess,
     School,
     SchoolAdmin,
     Student,
@@ -143,3 +145,82 @@ def school_students(school: School, *, query: str = "", flagged: bool = False) -
             condition |= Q(nisn__startswith=digits) | Q(nik=digits)
         students = students.filter(condition)
     return students
+
+
+def known_nik_regions(prefixes: list[str]) -> frozenset[str]:
+    """Which of these six-digit prefixes are kecamatan codes (one small query, for one form)."""
+    return frozenset(NikRegion.objects.filter(code__in=[p for p in prefixes if p]).values_list("code", flat=True))
+
+
+# --- one student's page -----------------------------------------------------------------------
+
+STUDENT_HISTORY_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change of a student, ready to show: when, who, what."""
+
+    at: datetime.datetime
+    label: str  # pghistory label: insert / update / delete
+    user_name: str  # "" when made by a command (an import from the command line, a migration)
+    changes: list
+    upload_id: int | None  # the student-list upload that made the change, if any
+
+
+def student_history(student: Student, *, show_personal: bool, limit: int = STUDENT_HISTORY_LIMIT):
+    """The student's history, newest first (at most ``limit`` entries; two queries)."""
+    from pghistory.models import Events
+
+    from ektp_drives.history import event_changes, event_user_id, event_user_names
+
+    events = list(Events.objects.tracks(student).order_by("-pgh_created_at", "-pgh_id")[:limit])
+    names = event_user_names(events, full_names=True)
+    entries = []
+    for event in events:
+        user_id = event_user_id(event)
+        context = event.pgh_context or {}
+        upload_id = context.get("student_list_upload")
+        entries.append(
+            HistoryEntry(
+                at=event.pgh_created_at,
+                label=event.pgh_label,
+                user_name=names.get(user_id, f"#{user_id}") if user_id is not None else "",
+                changes=event_changes(event, show_personal=show_personal, model=Student),
+                upload_id=upload_id if isinstance(upload_id, int) else None,
+            )
+        )
+    return entries
+
+
+def student_recordings(student: Student):
+    """The student's outcome at each visit, newest tap first (one query)."""
+    from recordings.models import Recording
+
+    return (
+        Recording.objects.filter(student=student)
+        .select_related("visit__drive", "recorded_by")
+        .order_by("-recorded_at", "-pk")
+    )
+
+
+# --- the personal-data access log ---------------------------------------------------------------
+
+
+def personal_data_accesses(*, npsn: str = "", user_id: int | None = None, kind: str = ""):
+    """The access log, newest first, with its filters (indexed on time, school and user)."""
+    entries = PersonalDataAccess.objects.select_related("user", "school").order_by("-at", "-pk")
+    if npsn:
+        entries = entries.filter(school__npsn=npsn)
+    if user_id:
+        entries = entries.filter(user_id=user_id)
+    if kind:
+        entries = entries.filter(kind=kind)
+    return entries
+
+
+def access_log_users():
+    """Users for the access log's filter: Dukcapil staff and school admins (not many)."""
+    return (
+        get_user_model().objects.filter(Q(is_superuser=True) | Q(groups__isnull=False)).distinct().order_by("username")
+    )

@@ -1,5 +1,6 @@
 """Writes for schools: student-list uploads (preview, commit, cancel), NIK conflicts, students who
-left, school-admin accounts and the purge of stored files.
+left, fixing one student, school-admin accounts, the personal-data access log and the purge of
+stored files.
 
 Every write runs in ``transaction.atomic``. Commits of one school are serialised by locking the
 school's row (``select_for_update``), so two uploads for the same school cannot interleave.
@@ -27,6 +28,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from ektp_drives.personal_data import mask_personal_numbers
 from recordings.selectors import eligibility_cutoff
 from schools import selectors
 from schools.importing.plan import (
@@ -51,6 +53,7 @@ from schools.models import (
     AccountProfile,
     LeftProposal,
     NikConflict,
+    PersonalDataAccess,
     School,
     SchoolAdmin,
     Student,
@@ -557,6 +560,62 @@ def _student_from_conflict(conflict: NikConflict) -> Student:
     return student
 
 
+# --- fixing one student ------------------------------------------------------------------------
+
+STUDENT_EDITABLE_FIELDS = frozenset(
+    {"name", "gender", "birth_place", "birth_date", "nik", "kk", "nisn", "nipd", "class_name", "data_warnings"}
+)
+
+
+class StudentNikTaken(Exception):
+    """The NIK belongs to another active student (``other``; None when only the database noticed)."""
+
+    def __init__(self, other: Student | None = None):
+        super().__init__("NIK already used by another active student")
+        self.other = other
+
+
+def student_update(*, student: Student, by, **fields) -> list[str]:
+    """Change a student's data (values already normalised by the import's row rules, e.g.
+    ``StudentForm``); return the names of the fields that changed.
+
+    The school's row is locked first, as a student-list commit does, so a fix and a commit of the
+    same school never interleave. A NIK held by another active student raises ``StudentNikTaken``
+    (checked first, and again by the unique constraint for a concurrent write). The history entry
+    carries ``by``.
+    """
+    unknown = set(fields) - STUDENT_EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"student_update() cannot change {sorted(unknown)}")
+    user_id = by.pk if getattr(by, "is_authenticated", False) else None
+    with transaction.atomic(), pghistory.context(user=user_id):
+        _lock_schools(student.school_id)
+        locked = Student.objects.select_for_update().get(pk=student.pk)
+        changed = [name for name, value in fields.items() if getattr(locked, name) != value]
+        if not changed:
+            return []
+        nik = fields.get("nik", locked.nik)
+        if "nik" in changed and nik and locked.is_active:
+            other = (
+                Student.objects.filter(is_active=True, nik=nik).exclude(pk=locked.pk).select_related("school").first()
+            )
+            if other is not None:
+                raise StudentNikTaken(other)
+        for name in changed:
+            setattr(locked, name, fields[name])
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=[*changed, "updated_at"])
+        except IntegrityError as exc:
+            if "student_nik_unique_among_active" in str(exc):
+                raise StudentNikTaken() from None
+            raise
+    for name in changed:
+        setattr(student, name, fields[name])
+    student.updated_at = locked.updated_at
+    return changed
+
+
 def left_proposals_decide(*, proposals, by, confirm: bool) -> int:
     """Confirm (the students are marked left, nothing is deleted) or dismiss pending proposals."""
     ids = [p.pk for p in proposals]
@@ -652,6 +711,26 @@ def school_admin_deactivate(*, user, by) -> None:
 def account_password_changed(*, user) -> None:
     """Clear the forced password change after the user set their own password."""
     AccountProfile.objects.filter(user=user).update(must_change_password=False, password_changed_at=timezone.now())
+
+
+# --- personal-data access log -------------------------------------------------------------------
+
+
+def personal_data_access_record(
+    *, user, school: School | None, kind: PersonalDataAccess.Kind | str, detail: str = ""
+) -> PersonalDataAccess:
+    """Record that ``user`` viewed or downloaded personal data of ``school`` (None: several schools).
+
+    One INSERT, in the request: when it fails, the page fails too (the log cannot be skipped). Any
+    16-digit number in ``detail`` is masked, so the log never holds a NIK or No KK.
+    """
+    with transaction.atomic():
+        return PersonalDataAccess.objects.create(
+            user=user,
+            school=school,
+            kind=PersonalDataAccess.Kind(kind),
+            detail=mask_personal_numbers(detail)[:300],
+        )
 
 
 # --- retention ---------------------------------------------------------------------------------
