@@ -1,6 +1,6 @@
 from django.urls import path
 
-from schools import views, views_accounts
+from schools import views, views_access, views_accounts, views_students
 
 app_name = "schools"
 
@@ -18,6 +18,9 @@ urlpatterns = [
     path("daftar-siswa/usulan-keluar/", views.left_list, name="left_list"),
     path("daftar-siswa/usulan-keluar/putuskan/", views.left_decide, name="left_decide"),
     path("sekolah/<str:npsn>/peserta-didik/", views.school_students, name="school_students"),
+    path("sekolah/<str:npsn>/peserta-didik/<int:pk>/", views_students.student_detail, name="student_detail"),
+    path("sekolah/<str:npsn>/peserta-didik/<int:pk>/ubah/", views_students.student_edit, name="student_edit"),
+    path("akses-data-pribadi/", views_access.access_log, name="access_log"),
     path("akun-sekolah/", views_accounts.account_list, name="account_list"),
     path("akun-sekolah/baru/", views_accounts.account_create, name="account_create"),
     path("akun-sekolah/<int:pk>/sandi-baru/", views_accounts.account_reset_password, name="account_reset_password"),
