@@ -21,7 +21,7 @@ from schools.importing import exports
 from schools.importing.columns import COLUMNS
 from schools.importing.readers import CLI_MAX_BYTES, WEB_MAX_BYTES, WEB_MAX_ROWS, UnreadableFile, read_table
 from schools.importing.rows import WARNING_LABELS
-from schools.models import LeftProposal, NikConflict, StudentListUpload
+from schools.models import LeftProposal, NikConflict, PersonalDataAccess, StudentListUpload
 from schools.permissions import (
     can_decide_student_left,
     can_resolve_nik_conflict,
@@ -194,6 +194,12 @@ def upload_problem_rows(request, pk: int):
         data = handle.read()
     table = read_table(data, upload.original_name, max_rows=None, max_bytes=CLI_MAX_BYTES)
     content = exports.problem_rows_xlsx(table, upload.problems or [])
+    services.personal_data_access_record(
+        user=request.user,
+        school=upload.school,
+        kind=PersonalDataAccess.Kind.PROBLEM_ROWS,
+        detail=_("Unggahan #%(id)s") % {"id": upload.pk},
+    )
     response = HttpResponse(content, content_type=XLSX_TYPE)
     stamp = timezone.localtime(upload.created_at).strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="baris-bermasalah-{upload.school.npsn}-{stamp}.xlsx"'
@@ -206,7 +212,14 @@ def upload_file(request, pk: int):
     """The stored file as uploaded: Dukcapil staff and that school's admins only."""
     upload = _upload_or_404(request.user, pk)
     require(can_view_personal_data(request.user, upload.school) and upload.has_file)
-    response = FileResponse(upload.file.open("rb"), as_attachment=True, filename=upload.original_name)
+    handle = upload.file.open("rb")
+    services.personal_data_access_record(
+        user=request.user,
+        school=upload.school,
+        kind=PersonalDataAccess.Kind.UPLOAD_FILE,
+        detail=_("Unggahan #%(id)s: %(name)s") % {"id": upload.pk, "name": upload.original_name},
+    )
+    response = FileResponse(handle, as_attachment=True, filename=upload.original_name)
     return _no_store(response)
 
 

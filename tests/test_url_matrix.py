@@ -95,6 +95,9 @@ EXPECTED: dict[str, dict[str, int | tuple[int, int]]] = {
     "schools:left_list": {"anon": 302, "admin_a": 403, "admin_b": 403, "operator": 403, "supervisor": 200, "superuser": 200},
     "schools:left_decide": {"anon": 302, "admin_a": 405, "admin_b": 405, "operator": 405, "supervisor": 405, "superuser": 405},
     "schools:school_students": {"anon": 302, "admin_a": A_ONLY, "admin_b": B_ONLY, "operator": 200, "supervisor": 200, "superuser": 200},
+    "schools:student_detail": {"anon": 302, "admin_a": A_ONLY, "admin_b": B_ONLY, "operator": 200, "supervisor": 200, "superuser": 200},
+    "schools:student_edit": {"anon": 302, "admin_a": A_ONLY, "admin_b": B_ONLY, "operator": 403, "supervisor": 200, "superuser": 200},
+    "schools:access_log": {"anon": 302, "admin_a": 403, "admin_b": 403, "operator": 403, "supervisor": 200, "superuser": 200},
     "schools:account_list": {"anon": 302, "admin_a": 403, "admin_b": 403, "operator": 403, "supervisor": 200, "superuser": 200},
     "schools:account_create": {"anon": 302, "admin_a": 403, "admin_b": 403, "operator": 403, "supervisor": 200, "superuser": 200},
     "schools:account_reset_password": {"anon": 302, "admin_a": 405, "admin_b": 405, "operator": 405, "supervisor": 405, "superuser": 405},
@@ -160,7 +163,7 @@ def world(settings, tmp_path):
             uploaded_by=users["operator"],
             generated_at=timezone.now(),
         )
-        objects[key] = {"school": school, "visit": visit, "upload": upload, "sheet": sheet}
+        objects[key] = {"school": school, "visit": visit, "upload": upload, "sheet": sheet, "student": students[0]}
     for key, school, other in (("A", school_a, school_b), ("B", school_b, school_a)):
         existing = other.students.first()
         objects[key]["conflict"] = NikConflict.objects.create(
@@ -196,6 +199,8 @@ def url_for(name: str, args: list[str], world, key: str) -> str:
             values["pk"] = obj["conflict"].pk
         elif name.startswith("schools:account_"):
             values["pk"] = obj["account"].pk
+        elif name.startswith("schools:student_"):
+            values["pk"] = obj["student"].pk
         else:  # pragma: no cover - a new URL with a pk: add it above
             raise AssertionError(f"{name}: no object known for its pk; add it to url_for()")
     return reverse(name, kwargs={arg: values[arg] for arg in args})

@@ -1,7 +1,8 @@
 """Exports of the progress pages: per-school summary, students still to record, outcomes of a visit.
 
 Scope follows the pages: Dukcapil staff export any school; a school admin only their own school
-(another school's list or visit is a 404). Lists with personal data need ``can_view_personal_data``.
+(another school's list or visit is a 404). Lists with personal data need ``can_view_personal_data``,
+and each of their downloads is written to the personal-data access log.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from recordings.permissions import get_visible_visit_or_404
 from recordings.selectors import FOLLOW_UP_REASONS, Progress, students_to_record_rows, visit_outcomes
 from recordings.views.progress import progress_scope, scope_rows
 from recordings.views.progress_forms import ProgressFilterForm, filter_rows, sort_param, sort_rows
-from schools.permissions import can_view_personal_data, get_visible_school_or_404
+from schools.models import PersonalDataAccess
+from schools.permissions import can_view_personal_data, get_visible_school_or_404, schools_visible_to
+from schools.services import personal_data_access_record
 
 COMPLETION_RULE = _(
     "Capaian = (terekam + sudah rekam sebelumnya) ÷ sasaran. Sasaran = peserta didik aktif berumur 16 tahun "
@@ -150,8 +153,14 @@ def _student_columns() -> list[Column]:
     ]
 
 
-def _students_export(request, fmt: str, drive, *, schools, scope_text: str, name: str):
-    return export_response(
+def _log_access(request, *, kind, schools, detail: str) -> None:
+    """One access-log entry per school of the download, or one without a school for a wider one."""
+    for school in schools or [None]:
+        personal_data_access_record(user=request.user, school=school, kind=kind, detail=detail)
+
+
+def _students_export(request, fmt: str, drive, *, schools, scope_text: str, name: str, log_schools=None):
+    response = export_response(
         fmt,
         name=name,
         title=_("Belum terekam"),
@@ -159,6 +168,13 @@ def _students_export(request, fmt: str, drive, *, schools, scope_text: str, name
         rows=students_to_record_rows(drive, schools=schools),
         info=_info(request, drive, scope_text, personal=True),
     )
+    _log_access(
+        request,
+        kind=PersonalDataAccess.Kind.STUDENTS_EXPORTED,
+        schools=log_schools,
+        detail=f"{drive.name}: {scope_text} ({fmt.upper()})",
+    )
+    return response
 
 
 @login_required
@@ -180,6 +196,7 @@ def students(request, fmt: str):
     else:
         schools = sorted(scope.school_ids)
         scope_text = _("Sekolah Anda")
+    log_schools = None if scope.is_staff else list(schools_visible_to(request.user).filter(pk__in=schools))
     return _students_export(
         request,
         fmt,
@@ -187,6 +204,7 @@ def students(request, fmt: str):
         schools=schools,
         scope_text=str(scope_text),
         name=f"belum-terekam_{_stamp(scope.drive)}",
+        log_schools=log_schools,
     )
 
 
@@ -206,6 +224,7 @@ def school_students(request, school_id: int, fmt: str):
         schools=[school.pk],
         scope_text=f"{school.name} (NPSN {school.npsn})",
         name=f"belum-terekam_{school.npsn}_{_stamp(scope.drive)}",
+        log_schools=[school],
     )
 
 
@@ -235,7 +254,7 @@ def visit(request, visit_id: int, fmt: str):
     if not can_view_personal_data(request.user, visit_obj.school):
         raise Http404
     school = visit_obj.school
-    return export_response(
+    response = export_response(
         fmt,
         name=f"hasil-kunjungan_{school.npsn}_{visit_obj.date:%Y%m%d}",
         title=_("Hasil kunjungan"),
@@ -248,3 +267,11 @@ def visit(request, visit_id: int, fmt: str):
             personal=True,
         ),
     )
+    _log_access(
+        request,
+        kind=PersonalDataAccess.Kind.VISIT_EXPORTED,
+        schools=[school],
+        detail=_("Kunjungan %(date)s (#%(id)s), %(format)s")
+        % {"date": f"{visit_obj.date:%d-%m-%Y}", "id": visit_obj.pk, "format": fmt.upper()},
+    )
+    return response

@@ -18,6 +18,8 @@ from recordings.models import FieldSheetUpload, Visit
 from recordings.permissions import can_use_field_sheet, get_visible_visit_or_404
 from recordings.selectors import visit_roster
 from recordings.views.visits_common import OUTCOME_LABELS, roster_items
+from schools.models import PersonalDataAccess
+from schools.services import personal_data_access_record
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -53,6 +55,13 @@ def field_sheet_download(request, pk: int):
             )
         )
     content = build_field_sheet(visit=visit, rows=rows)
+    personal_data_access_record(
+        user=request.user,
+        school=visit.school,
+        kind=PersonalDataAccess.Kind.FIELD_SHEET,
+        detail=_("Kunjungan %(date)s (#%(id)s), %(n)s peserta didik")
+        % {"date": f"{visit.date:%d-%m-%Y}", "id": visit.pk, "n": len(rows)},
+    )
     filename = f"lembar-lapangan-{visit.school.npsn}-{visit.date:%Y%m%d}.xlsx"
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
