@@ -11,6 +11,7 @@ the student page both use them, so there is one way of reading a diff.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pghistory
@@ -59,11 +60,15 @@ def tracked_model(event) -> type[models.Model] | None:
         return None
 
 
-def display_value(field: models.Field | None, value, *, show_personal: bool) -> str:
-    """A value from an event's JSON as a person reads it (choices by label, dates as dd-mm-yyyy)."""
+def display_value(field: models.Field | None, value, *, show_personal: bool, labels: Mapping | None = None) -> str:
+    """A value from an event's JSON as a person reads it (choices by label, dates as dd-mm-yyyy;
+    ``labels`` names codes, e.g. the warning codes of a list field)."""
     if value is None or value == "" or value == []:
         return EMPTY
-    if isinstance(value, bool):
+    if labels is not None:
+        items = value if isinstance(value, list) else [value]
+        text = ", ".join(str(labels.get(item, item)) for item in items)
+    elif isinstance(value, bool):
         text = _("ya") if value else _("tidak")
     elif field is not None and field.choices:
         text = str(dict(field.flatchoices).get(value, value))
@@ -93,12 +98,19 @@ def display_value(field: models.Field | None, value, *, show_personal: bool) -> 
     return text
 
 
-def event_changes(event, *, show_personal: bool, model: type[models.Model] | None = None) -> list[Change]:
+def event_changes(
+    event,
+    *,
+    show_personal: bool,
+    model: type[models.Model] | None = None,
+    value_labels: Mapping[str, Mapping] | None = None,
+) -> list[Change]:
     """The changed fields of an update event, labelled by the model's field names.
 
     Inserts and deletes have no diff (an empty list). ``show_personal=False`` masks NIK / No KK
-    values (and any other 16-digit number).
+    values (and any other 16-digit number). ``value_labels`` maps a column to labels of its codes.
     """
+    value_labels = value_labels or {}
     diff = getattr(event, "pgh_diff", None) or {}
     model = model or tracked_model(event)
     fields = {f.column: f for f in model._meta.concrete_fields} if model is not None else {}
@@ -112,8 +124,8 @@ def event_changes(event, *, show_personal: bool, model: type[models.Model] | Non
             Change(
                 column=column,
                 label=label,
-                old=display_value(field, old, show_personal=show_personal),
-                new=display_value(field, new, show_personal=show_personal),
+                old=display_value(field, old, show_personal=show_personal, labels=value_labels.get(column)),
+                new=display_value(field, new, show_personal=show_personal, labels=value_labels.get(column)),
             )
         )
     return changes

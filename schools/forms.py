@@ -80,11 +80,18 @@ class StudentForm(BootstrapMixin, forms.Form):
     NUMBER_ATTRS = {"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}
     REFUSED_WARNINGS = frozenset({"kk_invalid", "nisn_invalid"})
 
-    name = forms.CharField(label=_("Nama"), required=False, strip=False)
-    gender = forms.ChoiceField(label=_("Jenis kelamin"), required=False, choices=[("", "—"), *Student.Gender.choices])
+    # Required fields answer an empty value with the import's own message.
+    name = forms.CharField(label=_("Nama"), strip=False, error_messages={"required": _("Nama kosong.")})
+    gender = forms.ChoiceField(
+        label=_("Jenis kelamin"),
+        choices=[("", "—"), *Student.Gender.choices],
+        error_messages={"required": _("JK kosong; isi L atau P.")},
+    )
     birth_place = forms.CharField(label=_("Tempat lahir"), required=False, max_length=100)
     birth_date = forms.CharField(
-        label=_("Tanggal lahir"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("Tanggal lahir"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("Tanggal Lahir kosong.")},
     )
     nik = forms.CharField(
         label="NIK", required=False, max_length=40, widget=forms.TextInput(attrs=NUMBER_ATTRS), help_text=_("16 angka.")

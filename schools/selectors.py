@@ -11,6 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from schools.importing.plan import Elsewhere, Existing
+from schools.importing.rows import WARNING_LABELS
 from schools.models import (
     LeftProposal,
     NikConflict,
@@ -186,7 +187,9 @@ def student_history(student: Student, *, show_personal: bool, limit: int = STUDE
                 at=event.pgh_created_at,
                 label=event.pgh_label,
                 user_name=names.get(user_id, f"#{user_id}") if user_id is not None else "",
-                changes=event_changes(event, show_personal=show_personal, model=Student),
+                changes=event_changes(
+                    event, show_personal=show_personal, model=Student, value_labels={"data_warnings": WARNING_LABELS}
+                ),
                 upload_id=upload_id if isinstance(upload_id, int) else None,
             )
         )

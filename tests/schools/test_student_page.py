@@ -132,6 +132,13 @@ def test_page_shows_outcomes_and_history_newest_first(client, school, supervisor
     assert "Rombel" in history and "XII IPA 1" in history  # label: old → new
 
 
+def test_history_names_warning_codes(client, student, supervisor):
+    services.student_update(student=student, by=supervisor, data_warnings=["nik_empty", "kk_empty"])
+    client.force_login(supervisor)
+    history = client.get(detail_url(student)).content.decode().split('data-testid="history"', 1)[1]
+    assert "NIK kosong, No KK kosong" in history and "nik_empty" not in history
+
+
 def test_history_times_are_shown_in_jakarta_time(client, student, supervisor):
     client.force_login(supervisor)
     event = Events.objects.tracks(student).get()
@@ -238,6 +245,7 @@ def test_nik_typed_with_spaces_or_dots_is_cleaned(client, student, school_admin)
         ({"birth_date": "31/02/2008"}, "bukan tanggal yang ada di kalender"),
         ({"birth_date": "2020-01-01"}, "kurang dari 10"),
         ({"gender": ""}, "JK kosong"),
+        ({"birth_date": ""}, "Tanggal Lahir kosong."),
         ({"kk": "12345"}, "bukan 16 angka"),
         ({"nisn": "123"}, "bukan 10 angka"),
     ],
