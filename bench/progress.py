@@ -535,6 +535,8 @@ def measure(info: dict, *, repeat: int) -> None:
     htmx = {"HX-Request": "true", "HX-Target": "progress-results"}
     run("dashboard, HTMX table fragment", staff, dashboard, {"below": "80", "sort": "remaining"}, headers=htmx)
     run("report (print view)", staff, reverse("progress_report"))
+    run("home page, warm (supervisor)", staff, reverse("home"))
+    run("home page (school admin)", admin, reverse("home"))
     run("dashboard, school admin (own school)", admin, dashboard)
     run("school page (school admin)", admin, reverse("progress_school", args=[school_id]))
     run("school page (supervisor)", staff, reverse("progress_school", args=[school_id]))
