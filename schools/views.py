@@ -132,6 +132,7 @@ def upload_detail(request, pk: int):
         "updated": details.get("updated", []),
         "conflicts": details.get("conflicts", []),
         "file_title": details.get("title", []),
+        "title_school": details.get("title_school"),
         "left_students": left_students[:LEFT_SHOWN] if left_students is not None else [],
         "can_decide": upload.is_open and can_upload_student_list(request.user, upload.school),
         "can_download": can_view_personal_data(request.user, upload.school) and upload.has_file,

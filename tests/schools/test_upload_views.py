@@ -295,3 +295,18 @@ def test_preview_shows_the_title_lines_of_the_file(client, school, school_admin)
     body = client.get(reverse("schools:upload_detail", args=[record.pk])).content.decode()
     assert "Judul di berkas:" in body and "SMA NEGERI LAIN" in body
     assert f"Pastikan ini daftar {school.name}" in body
+
+
+def test_preview_warns_when_the_title_names_another_school(client, school, school_admin):
+    school.name = "SMAN 1 BATANG HARI"
+    school.save(update_fields=["name"])
+    client.force_login(school_admin)
+    other = make_upload(school, name="d.xlsx", data=synthetic.dapodik_xlsx(people(2), school_name="SMKN 5 BATANGHARI"))
+    body = client.get(reverse("schools:upload_detail", args=[other.pk])).content.decode()
+    assert 'data-testid="title-school"' in body and "SMKN 5 BATANGHARI" in body
+    # The same school written the Dapodik way ("SMA Negeri", other spacing) is no warning.
+    same = make_upload(
+        school, name="d.xlsx", data=synthetic.dapodik_xlsx(people(2), school_name="SMA NEGERI 1 BATANGHARI")
+    )
+    body = client.get(reverse("schools:upload_detail", args=[same.pk])).content.decode()
+    assert 'data-testid="title-school"' not in body
