@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime
 import io
+import logging
 import re
+import zipfile
 from dataclasses import asdict, dataclass, field
 
 from django.core import signing
@@ -23,6 +25,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from recordings.models import Recording, Visit
 
+logger = logging.getLogger(__name__)
+
 FORMAT_VERSION = "1"
 SIGNING_SALT = "recordings.fieldsheet"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -30,7 +34,7 @@ MAX_ROWS = 5000
 ROSTER_TITLE = "Lembar lapangan"
 CHOICES_TITLE = "Pilihan"
 META_TITLE = "_meta"
-ROW_ID_PATTERN = re.compile(r"^PD-(\d{1,12})$")
+ROW_ID_PATTERN = re.compile(r"PD-(\d{1,12})", re.ASCII)
 
 # (key, header, width). The keys the upload reads are row_id, outcome and reason; the others
 # are there to find the student and are checked only for the row id.
@@ -225,6 +229,46 @@ class ParsedSheet:
     rows: list[SheetRow]
 
 
+# --- reading an upload (issue 6: hostile files) -----------------------------------------------
+#
+# The roster is read in openpyxl's read-only (streaming) mode, bounded to ROW_BOUND lines and
+# MAX_COLUMNS columns: a sheet whose dimension claims a million rows is not read to its end. Before
+# openpyxl sees the file, the archive is checked: no zip bomb (same limits as the student-list
+# reader), no part openpyxl loads whole (shared strings, styles) beyond MAX_PART_BYTES, no worksheet
+# with more than MAX_SCANNED_BYTES of XML before the row bound, and no row with more than
+# MAX_CELLS_PER_ROW cells (openpyxl builds every cell of a row before dropping the columns it was
+# not asked for: one row of a million cells, a 5 MB file, took ~18 s and ~900 MB).
+# Formulas are read as formulas (never their cached results) and refused in the columns the upload
+# uses; text is taken as written and escaped wherever it is shown.
+
+ROW_BOUND = MAX_ROWS + 100
+MAX_COLUMNS = len(COLUMNS) + 20
+MAX_CELLS_PER_ROW = 1_000
+MAX_CELLS = 250_000
+MAX_PART_BYTES = 16 * 1024 * 1024  # unpacked, any part loaded whole (shared strings, styles)
+MAX_SCANNED_BYTES = 64 * 1024 * 1024  # unpacked, a worksheet's XML up to the row bound
+MAX_REASON_LENGTH = Recording._meta.get_field("reason").max_length
+MAX_TEXT_KEPT = 200  # other texts kept from the sheet (name, class, a wrong row id) are cut here
+READ_KEYS = ("row_id", "outcome", "reason")
+
+_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)[\s/>]")
+# Excel writes characters XML cannot carry as _xHHHH_ (a NUL as _x0000_, a carriage return as _x000D_).
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+# C0 and C1 control characters other than tab and line breaks, and the bidirectional overrides that
+# make a note read differently from what it says.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _unreadable_xlsx() -> FieldSheetUnreadable:
+    return FieldSheetUnreadable(
+        _("Berkas tidak bisa dibaca sebagai XLSX. Unggah lembar lapangan yang diunduh dari halaman kunjungan.")
+    )
+
+
+def _not_normal(detail: str) -> FieldSheetUnreadable:
+    return FieldSheetUnreadable(_("Berkas XLSX tidak wajar (%(detail)s) dan ditolak.") % {"detail": detail})
+
+
 def _cell_text(value) -> str:
     if value is None:
         return ""
@@ -235,31 +279,89 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def _refuse_zip_bomb(data: bytes) -> None:
-    """Refuse an XLSX whose parts unpack far beyond their size before openpyxl reads them (it loads
-    the shared strings whole: a 300 KB file could take ~1 GB of memory). Same limits as the
-    student-list reader (issue 6)."""
+def _written_text(value) -> str:
+    """A cell's text as the user wrote it: Excel's _xHHHH_ escapes decoded, line breaks as \\n."""
+    text = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), _cell_text(value))
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _kept(text: str, limit: int = MAX_TEXT_KEPT) -> str:
+    """A text kept with the preview or quoted in a message: control characters dropped, cut to ``limit``."""
+    text = _CONTROL.sub("", text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _is_formula(cell) -> bool:
+    return getattr(cell, "data_type", None) == "f" or hasattr(cell.value, "ref")  # ArrayFormula, DataTableFormula
+
+
+def _formula_text(cell) -> str:
+    value = cell.value
+    return str(getattr(value, "text", None) or value or "")
+
+
+def _scan_worksheet(stream) -> None:
+    """Count the cells of a worksheet's first ROW_BOUND + 1 rows in its raw XML (cheap: a regular
+    expression, no parsing) and refuse a row or a sheet with far more cells than a field sheet has."""
+    rows = cells = in_row = scanned = 0
+    tail = b""
+    while chunk := stream.read(1 << 20):
+        scanned += len(chunk)
+        if scanned > MAX_SCANNED_BYTES:  # openpyxl would parse all this before the bound, or a cell this big
+            raise _not_normal(_("isinya terlalu besar untuk lembar lapangan"))
+        buffer = tail + chunk
+        for match in _TAG.finditer(buffer):
+            if match.end() <= len(tail):
+                continue  # counted with the previous chunk
+            if match.group(1) == b"row":
+                rows += 1
+                if rows > ROW_BOUND + 1:
+                    return
+                in_row = 0
+                continue
+            in_row += 1
+            cells += 1
+            if in_row > MAX_CELLS_PER_ROW:
+                raise _not_normal(_("satu baris berisi lebih dari %(n)s sel") % {"n": MAX_CELLS_PER_ROW})
+            if cells > MAX_CELLS:
+                raise _not_normal(_("lebih dari %(n)s sel terisi") % {"n": f"{MAX_CELLS:,}".replace(",", ".")})
+        tail = buffer[-64:]
+
+
+def _check_archive(data: bytes) -> None:
+    """Refuse an XLSX that would make openpyxl take far more memory or time than a field sheet needs."""
     from schools.importing.readers import UnreadableFile, _check_zip
 
     try:
-        _check_zip(data)
+        archive = _check_zip(data)
     except UnreadableFile as exc:
         if exc.code == "zip_bomb":
             raise FieldSheetUnreadable(exc.message) from exc
-        # Other problems (not a zip, not a workbook) get openpyxl's own message below.
+        return  # not a zip, not a workbook: openpyxl's failure below gives the message
+    try:
+        for info in archive.infolist():
+            name = info.filename
+            # A worksheet may be long (blank rows below the list are read only to the bound); any
+            # other part is loaded whole. Every XML part is scanned: a worksheet can live elsewhere.
+            if not name.startswith(("xl/worksheets/", "xl/media/")) and info.file_size > MAX_PART_BYTES:
+                raise _not_normal(_("isinya terlalu besar untuk lembar lapangan"))
+            if name.endswith(".xml"):
+                with archive.open(info) as stream:
+                    _scan_worksheet(stream)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise _unreadable_xlsx() from exc
 
 
 def read_field_sheet(data: bytes, *, visit: Visit) -> ParsedSheet:
     """Read an uploaded field sheet. Raise FieldSheetUnreadable when the file cannot be used."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise FieldSheetUnreadable(_("Berkas terlalu besar (maksimal 5 MB)."))
-    _refuse_zip_bomb(data)
+    _check_archive(data)
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # data_only=False: a formula is read as a formula, never as the result Excel cached.
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for a bad file
-        raise FieldSheetUnreadable(
-            _("Berkas tidak bisa dibaca sebagai XLSX. Unggah lembar lapangan yang diunduh dari halaman kunjungan.")
-        ) from exc
+        raise _unreadable_xlsx() from exc
     try:
         if META_TITLE not in wb.sheetnames or ROSTER_TITLE not in wb.sheetnames:
             raise FieldSheetUnreadable(
@@ -284,56 +386,140 @@ def read_field_sheet(data: bytes, *, visit: Visit) -> ParsedSheet:
             )
         generated_at = datetime.datetime.fromisoformat(signed["at"])
         rows = _read_roster(wb[ROSTER_TITLE])
+    except FieldSheetUnreadable:
+        raise
+    except Exception as exc:  # damaged XML inside the sheets (a NUL byte, an entity bomb, …)
+        logger.info("Field sheet for visit %s unreadable (%s)", visit.pk, type(exc).__name__)  # no cell content
+        raise _unreadable_xlsx() from exc
     finally:
         wb.close()
     return ParsedSheet(visit_id=visit.pk, generated_at=generated_at, rows=rows)
 
 
+def _find_header(values, line: int) -> dict[str, int] | None:
+    by_header = {_normalise(header): key for key, header in HEADERS.items()}
+    found: dict[str, int] = {}
+    for index, cell in enumerate(values):
+        text = _cell_text(getattr(cell, "value", None))
+        key = by_header.get(_normalise(text)) if text else None
+        if key is None:
+            continue
+        if key in found and key in READ_KEYS:
+            raise FieldSheetUnreadable(
+                _(
+                    "Judul kolom '%(header)s' ada lebih dari satu (kolom %(first)s dan %(second)s, baris %(line)s). "
+                    "Hapus salah satunya lalu unggah lagi."
+                )
+                % {
+                    "header": HEADERS[key],
+                    "first": get_column_letter(found[key] + 1),
+                    "second": get_column_letter(index + 1),
+                    "line": line,
+                }
+            )
+        found.setdefault(key, index)
+    return found if {"row_id", "outcome"} <= found.keys() else None
+
+
 def _read_roster(ws) -> list[SheetRow]:
     header_line = None
     columns: dict[str, int] = {}
-    by_header = {_normalise(header): key for key, header in HEADERS.items()}
     labels = _label_to_code()
     rows: list[SheetRow] = []
-    # Bounded: a crafted file with a million blank rows or columns is not read to its end.
-    bounded = ws.iter_rows(max_row=MAX_ROWS + 100, max_col=len(COLUMNS) + 20, values_only=True)
+    # Bounded: a crafted file with a million blank rows or columns is not read to its end. One line
+    # more than the bound is asked for, to tell the user that lines below it were not read.
+    bounded = ws.iter_rows(max_row=ROW_BOUND + 1, max_col=MAX_COLUMNS)
     for line, values in enumerate(bounded, start=1):
         if header_line is None:
-            found = {by_header[_normalise(v)]: i for i, v in enumerate(values) if v and _normalise(v) in by_header}
-            if {"row_id", "outcome"} <= found.keys():
+            found = _find_header(values, line)
+            if found is not None:
                 header_line, columns = line, found
             elif line > 20:
                 break
             continue
-
-        def get(key, values=values, columns=columns):
-            index = columns.get(key)
-            return _cell_text(values[index]) if index is not None and index < len(values) else ""
-
-        row_id, outcome_text, reason = get("row_id"), get("outcome"), get("reason")
-        if not (row_id or outcome_text or reason):
+        if line > ROW_BOUND:  # the sheet goes on below the bound: say so rather than drop it silently
+            rows.append(
+                SheetRow(
+                    line=line,
+                    row_id="",
+                    student_id=None,
+                    outcome_text="",
+                    outcome=None,
+                    reason="",
+                    errors=[
+                        _(
+                            "Baris di bawah baris ke-%(n)s tidak dibaca (lembar lapangan paling banyak %(max)s baris). "
+                            "Bila ada hasil di bawahnya, pindahkan ke atas lalu unggah lagi."
+                        )
+                        % {"n": ROW_BOUND, "max": MAX_ROWS}
+                    ],
+                )
+            )
+            break
+        row = _read_row(values, columns, line, labels)
+        if row is None:
             continue
         if len(rows) >= MAX_ROWS:
             raise FieldSheetUnreadable(_("Lembar berisi terlalu banyak baris (maksimal %(n)s).") % {"n": MAX_ROWS})
-        match = ROW_ID_PATTERN.match(row_id)
-        code = labels.get(_normalise(outcome_text)) if outcome_text else ""
-        row = SheetRow(
-            line=line,
-            row_id=row_id,
-            student_id=int(match.group(1)) if match else None,
-            outcome_text=outcome_text,
-            outcome=code,
-            reason=reason,
-            name=get("name"),
-            class_name=get("class_name"),
-        )
-        if not row_id:
-            row.errors.append(_("ID baris kosong."))
-        elif match is None:
-            row.errors.append(_("ID baris '%(id)s' tidak dikenal.") % {"id": row_id})
-        if code is None:
-            row.errors.append(_("Hasil '%(text)s' tidak dikenal; pilih dari daftar.") % {"text": outcome_text})
         rows.append(row)
     if header_line is None:
         raise FieldSheetUnreadable(_("Judul kolom 'ID baris' dan 'Hasil' tidak ditemukan di lembar."))
     return rows
+
+
+def _read_row(values, columns: dict[str, int], line: int, labels: dict[str, str]) -> SheetRow | None:
+    """One sheet line as a SheetRow (None when the columns the upload reads are all blank)."""
+    errors: list[str] = []
+    refused: set[str] = set()  # columns whose cell is refused whole (a formula, control characters)
+    texts: dict[str, str] = {}
+    for key in (*READ_KEYS, "name", "class_name"):
+        index = columns.get(key)
+        cell = values[index] if index is not None and index < len(values) else None
+        value = getattr(cell, "value", None)
+        if value is None:
+            texts[key] = ""
+        elif key in READ_KEYS and _is_formula(cell):
+            refused.add(key)
+            texts[key] = ""
+            errors.append(
+                _("Kolom '%(column)s' berisi rumus (%(formula)s); tulis sebagai teks biasa.")
+                % {"column": HEADERS[key], "formula": _kept(_formula_text(cell), 40)}
+            )
+        else:
+            texts[key] = _written_text(value)
+            if key in READ_KEYS and _CONTROL.search(texts[key]):
+                refused.add(key)
+                errors.append(
+                    _("Kolom '%(column)s' berisi karakter kontrol yang tidak terlihat; hapus lalu unggah lagi.")
+                    % {"column": HEADERS[key]}
+                )
+    if not refused and not any(texts[key] for key in READ_KEYS):
+        return None
+
+    row_id, outcome_text, reason = texts["row_id"], texts["outcome"], texts["reason"]
+    match = ROW_ID_PATTERN.fullmatch(row_id)
+    if "row_id" not in refused:
+        if not row_id:
+            errors.append(_("ID baris kosong."))
+        elif match is None:
+            errors.append(_("ID baris '%(id)s' tidak dikenal.") % {"id": _kept(row_id, 40)})
+    # A refused outcome cell is never taken as blank: blank would undo the outcome the app has.
+    code = None if "outcome" in refused else (labels.get(_normalise(outcome_text)) if outcome_text else "")
+    if code is None and "outcome" not in refused:
+        errors.append(_("Hasil '%(text)s' tidak dikenal; pilih dari daftar.") % {"text": _kept(outcome_text, 40)})
+    if len(reason) > MAX_REASON_LENGTH:
+        errors.append(
+            _("Kolom '%(column)s' terlalu panjang: %(n)s karakter (maksimal %(max)s).")
+            % {"column": HEADERS["reason"], "n": len(reason), "max": MAX_REASON_LENGTH}
+        )
+    return SheetRow(
+        line=line,
+        row_id=_kept(row_id, 40),
+        student_id=int(match.group(1)) if match else None,
+        outcome_text=_kept(outcome_text, 40),
+        outcome=code,
+        reason=_kept(reason, MAX_REASON_LENGTH),
+        name=_kept(texts["name"]),
+        class_name=_kept(texts["class_name"], 40),
+        errors=[str(e) for e in errors],
+    )

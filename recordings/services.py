@@ -482,19 +482,25 @@ def _field_sheet_judge(*, visit: Visit, rows: list[dict], generated_at: datetime
         .annotate(t=Max("tapped_at"))
         .values_list("student_id", "t")
     )
-    lines_by_id: dict[str, list[int]] = {}
+    # Duplicates by student, not by the text of the row id: "PD-0123" is "PD-123" too.
+    lines_by_id: dict[object, list[int]] = {}
     for row in rows:
-        if row.get("row_id"):
-            lines_by_id.setdefault(row["row_id"], []).append(row["line"])
+        key = row.get("sheet_student_id", row.get("student_id")) or row.get("row_id")
+        if key:
+            lines_by_id.setdefault(key, []).append(row["line"])
 
     judged = []
     for row in rows:
-        errors = list(row.get("errors") or [])
-        student_id = row.get("student_id")
+        # The reader's own findings; on a commit the rows come back judged, so their judge errors are
+        # left out (older uploads have no "sheet_errors" and keep theirs).
+        sheet_errors = list(row.get("sheet_errors", row.get("errors")) or [])
+        errors = list(sheet_errors)
+        student_id = row.get("sheet_student_id", row.get("student_id"))
         student = roster.get(student_id) if student_id else None
         outcome = row.get("outcome")
         reason = (row.get("reason") or "").strip()
-        others = [line for line in lines_by_id.get(row.get("row_id"), []) if line != row["line"]]
+        key = student_id or row.get("row_id")
+        others = [line for line in lines_by_id.get(key, []) if line != row["line"]] if key else []
         if others:
             errors.append(_("ID baris ganda (juga di baris %(lines)s).") % {"lines": ", ".join(map(str, others))})
         if student_id and student is None:
@@ -539,6 +545,7 @@ def _field_sheet_judge(*, visit: Visit, rows: list[dict], generated_at: datetime
                 "line": row["line"],
                 "row_id": row.get("row_id", ""),
                 "student_id": student_id if student is not None else None,
+                "sheet_student_id": student_id,  # as read from the sheet, for judging again on commit
                 "name": student.name if student else row.get("name", ""),
                 "class_name": student.class_name if student else row.get("class_name", ""),
                 "outcome": outcome,
@@ -548,6 +555,7 @@ def _field_sheet_judge(*, visit: Visit, rows: list[dict], generated_at: datetime
                 "current_label": str(labels.get(now_outcome, "")),
                 "change": change,
                 "errors": [str(e) for e in errors],
+                "sheet_errors": [str(e) for e in sheet_errors],
                 "note": note,
             }
         )
