@@ -5,6 +5,10 @@ generated here. Every case asserts the Indonesian message the user sees and that
 unchanged: no student written or changed, no upload left open or committed. A file that cannot be
 read leaves one ``failed`` upload record (who tried what, when; no file stored) by design, the
 upload history; the form-level refusals (empty, too large) leave no record at all.
+
+Field sheets: the first cases are at the end of this file; the full corpus (files that are not this
+visit's sheet, tampered row ids, formulas, control characters, HTML, long notes, sizes, a commit
+killed on row N) is in tests/recordings/test_field_sheet_hostile.py.
 """
 
 from __future__ import annotations
