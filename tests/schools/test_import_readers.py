@@ -200,3 +200,70 @@ def test_web_uploads_have_a_lower_unpacked_limit(monkeypatch):
     with pytest.raises(UnreadableFile) as error:  # the command line's limit lets it through to the reader
         read_table(data, "besar.xlsx", max_rows=None, max_bytes=readers.CLI_MAX_BYTES)
     assert error.value.code != "zip_bomb"
+
+
+def _with_sheet_rows(data: bytes, extra: str) -> bytes:
+    """Copy an XLSX, appending raw XML rows to its first sheet."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                content = content.replace(b"</sheetData>", extra.encode() + b"</sheetData>")
+            archive.writestr(info.filename, content)
+    return buffer.getvalue()
+
+
+def _small_list() -> bytes:
+    return synthetic.xlsx_bytes(
+        [["Nama", "JK", "Tanggal Lahir", "NIK"], ["Budi", "L", "2008-05-17", "1504031705080001"]]
+    )
+
+
+def test_sparse_sheet_that_would_ask_for_gigabytes_is_refused_first():
+    """A1 plus XFD on 20,000 rows: a 150 KB file calamine would turn into a 10 GB grid."""
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c><c r="XFD{r}"><v>1</v></c></row>' for r in range(3, 20_003))
+    data = _with_sheet_rows(_small_list(), rows)
+    assert len(data) < 300_000
+    with pytest.raises(UnreadableFile) as error:
+        read_table(data, "jarang.xlsx")
+    assert error.value.code == "too_wide" and "16.384" in error.value.message
+
+
+def test_row_of_cells_without_references_is_measured_too():
+    cells = "<c><v>1</v></c>" * 5_000
+    data = _with_sheet_rows(_small_list(), f"<row>{cells}</row>")
+    with pytest.raises(UnreadableFile) as error:
+        read_table(data, "lebar.xlsx")
+    assert error.value.code == "too_wide" and "5.000" in error.value.message
+
+
+def test_styled_empty_cells_far_away_do_not_count():
+    """Excel leaves styled empty cells (self-closing) right of and below a list: not data."""
+    rows = "".join(f'<row r="{r}"><c r="XFD{r}" s="0"/></row>' for r in range(3, 50))
+    table = read_table(_with_sheet_rows(_small_list(), rows), "gaya.xlsx")
+    assert [row.number for row in table.rows] == [2]
+
+
+def test_a_value_far_below_the_web_limit_is_refused_before_reading():
+    data = _with_sheet_rows(_small_list(), '<row r="900000"><c r="A900000"><v>1</v></c></row>')
+    with pytest.raises(UnreadableFile) as error:
+        read_table(data, "jauh.xlsx")
+    assert error.value.code == "too_many_rows"
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_quick_and_full_extent_scans_agree(chunked, monkeypatch):
+    from schools.importing import readers
+
+    data = synthetic.dapodik_xlsx(synthetic.students(300, today=TODAY))
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+
+    class Stream(io.BytesIO):
+        def read(self, size=-1):  # tiny chunks: tags cut across reads
+            return super().read(997 if chunked else size)
+
+    rows, columns = readers.sheet_extent(Stream(xml))
+    assert (rows, columns) == (len(synthetic.dapodik_rows(synthetic.students(300, today=TODAY))), 66)
+    assert readers.sheet_extent_quick(Stream(xml)) == (rows, 0)
