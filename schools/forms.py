@@ -41,7 +41,7 @@ class StudentListUploadForm(BootstrapMixin, forms.Form):
     school = SchoolChoiceField(label=_("Sekolah"), queryset=School.objects.none(), empty_label=_("— pilih sekolah —"))
     file = forms.FileField(
         label=_("Berkas daftar peserta didik"),
-        help_text=_("Unduhan Dapodik \u201cDaftar Peserta Didik\u201d (XLSX) apa adanya, templat aplikasi, atau CSV."),
+        help_text=_("Unduhan Dapodik “Daftar Peserta Didik” (XLSX) apa adanya, templat aplikasi, atau CSV."),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,text/csv"}),
     )
     whole_list = forms.BooleanField(
@@ -212,7 +212,7 @@ class SchoolAdminCreateForm(BootstrapMixin, forms.Form):
         username = self.cleaned_data["username"].strip().lower()
         if not USERNAME_PATTERN.match(username):
             raise forms.ValidationError(
-                _("Gunakan 3\u201340 huruf kecil, angka, titik, garis bawah atau tanda hubung.")
+                _("Gunakan 3–40 huruf kecil, angka, titik, garis bawah atau tanda hubung.")
             )
         if get_user_model().objects.filter(username__iexact=username).exists():
             raise forms.ValidationError(_("Nama pengguna ini sudah dipakai."))

@@ -267,7 +267,7 @@ def _nik_year(yy: int, today: datetime.date) -> int:
 def nik_format_error(nik: str, today: datetime.date) -> tuple[str, str] | None:
     """Return (code, message) when a cleaned NIK is malformed, each case with its own message."""
     if not nik.isdigit():
-        return "nik_not_digits", _("NIK hanya boleh berisi angka (terbaca \u201c%(value)s\u201d).") % {
+        return "nik_not_digits", _("NIK hanya boleh berisi angka (terbaca “%(value)s”).") % {
             "value": nik[:24]
         }
     if len(nik) != 16:
@@ -276,14 +276,14 @@ def nik_format_error(nik: str, today: datetime.date) -> tuple[str, str] | None:
         return "nik_leading_zero", _("NIK tidak pernah diawali angka 0.")
     month = int(nik[8:10])
     if not 1 <= month <= 12:
-        return "nik_month", _("Bulan lahir di NIK (angka ke-9 dan ke-10: %(month)s) harus 01\u201312.") % {
+        return "nik_month", _("Bulan lahir di NIK (angka ke-9 dan ke-10: %(month)s) harus 01–12.") % {
             "month": nik[8:10]
         }
     day = int(nik[6:8])
     if not (1 <= day <= 31 or 41 <= day <= 71):
         message = _(
-            "Tanggal lahir di NIK (angka ke-7 dan ke-8: %(day)s) harus 01\u201331 (laki-laki) "
-            "atau 41\u201371 (perempuan)."
+            "Tanggal lahir di NIK (angka ke-7 dan ke-8: %(day)s) harus 01–31 (laki-laki) "
+            "atau 41–71 (perempuan)."
         )
         return "nik_day", message % {"day": nik[6:8]}
     real_day = day - 40 if day > 40 else day
@@ -365,7 +365,7 @@ class RowJudge:
                 "gender",
                 ERROR,
                 "gender_invalid",
-                _("JK \u201c%(value)s\u201d tidak dikenal; isi L/P atau Laki-laki/Perempuan.")
+                _("JK “%(value)s” tidak dikenal; isi L/P atau Laki-laki/Perempuan.")
                 % {"value": clean_text(value)[:30]},
             )
         else:
@@ -379,7 +379,7 @@ class RowJudge:
                 "birth_date",
                 ERROR,
                 "birth_date_invalid",
-                _("Tanggal Lahir \u201c%(value)s\u201d bukan tanggal yang ada di kalender.")
+                _("Tanggal Lahir “%(value)s” bukan tanggal yang ada di kalender.")
                 % {"value": clean_text(raw)[:30]},
             )
         elif birth == "format":
@@ -388,7 +388,7 @@ class RowJudge:
                 ERROR,
                 "birth_date_format",
                 _(
-                    "Tanggal Lahir \u201c%(value)s\u201d tidak terbaca; tulis 2008-09-13, 13/09/2008, "
+                    "Tanggal Lahir “%(value)s” tidak terbaca; tulis 2008-09-13, 13/09/2008, "
                     "13-09-2008 atau 13 September 2008."
                 )
                 % {"value": clean_text(raw)[:30]},
@@ -433,7 +433,7 @@ class RowJudge:
                 ERROR,
                 "nik_scientific",
                 _(
-                    "NIK tertulis dalam notasi ilmiah (\u201c%(value)s\u201d) sehingga angkanya hilang; "
+                    "NIK tertulis dalam notasi ilmiah (“%(value)s”) sehingga angkanya hilang; "
                     "format kolom NIK sebagai Teks lalu ketik ulang dari KK."
                 )
                 % {"value": digits[:24]},
@@ -501,7 +501,7 @@ class RowJudge:
                 "kk",
                 WARNING,
                 "kk_invalid",
-                _("No KK \u201c%(value)s\u201d bukan 16 angka; tidak disimpan.") % {"value": digits[:24]},
+                _("No KK “%(value)s” bukan 16 angka; tidak disimpan.") % {"value": digits[:24]},
             )
             return
         if digits == row.nik:
@@ -525,7 +525,7 @@ class RowJudge:
                 "nisn",
                 WARNING,
                 "nisn_invalid",
-                _("NISN \u201c%(value)s\u201d bukan 10 angka%(hint)s; tidak disimpan.")
+                _("NISN “%(value)s” bukan 10 angka%(hint)s; tidak disimpan.")
                 % {"value": digits[:24], "hint": hint},
             )
             return
