@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format check migrate seed venv-dev clean-db bench
+.PHONY: run test lint format check migrate seed venv-dev clean-db bench messages
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,8 @@ bench: $(VENV)/.installed-dev
 
 clean-db:
 	rm -rf var/pgdata
+
+# Refresh the English catalogue after changing texts (then translate the new entries and run again).
+messages: $(VENV)/.installed-dev
+	$(PY) manage.py makemessages -l en --no-obsolete -i ".venv/*" -i "var/*" -i "bench/*" -i "tests/*"
+	cd locale && ../$(PY) ../manage.py compilemessages -l en
