@@ -211,9 +211,7 @@ class SchoolAdminCreateForm(BootstrapMixin, forms.Form):
     def clean_username(self):
         username = self.cleaned_data["username"].strip().lower()
         if not USERNAME_PATTERN.match(username):
-            raise forms.ValidationError(
-                _("Gunakan 3–40 huruf kecil, angka, titik, garis bawah atau tanda hubung.")
-            )
+            raise forms.ValidationError(_("Gunakan 3–40 huruf kecil, angka, titik, garis bawah atau tanda hubung."))
         if get_user_model().objects.filter(username__iexact=username).exists():
             raise forms.ValidationError(_("Nama pengguna ini sudah dipakai."))
         return username

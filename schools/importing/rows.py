@@ -267,9 +267,7 @@ def _nik_year(yy: int, today: datetime.date) -> int:
 def nik_format_error(nik: str, today: datetime.date) -> tuple[str, str] | None:
     """Return (code, message) when a cleaned NIK is malformed, each case with its own message."""
     if not nik.isdigit():
-        return "nik_not_digits", _("NIK hanya boleh berisi angka (terbaca “%(value)s”).") % {
-            "value": nik[:24]
-        }
+        return "nik_not_digits", _("NIK hanya boleh berisi angka (terbaca “%(value)s”).") % {"value": nik[:24]}
     if len(nik) != 16:
         return "nik_length", _("NIK harus 16 angka, terbaca %(count)s angka.") % {"count": len(nik)}
     if nik[0] == "0":
@@ -282,8 +280,7 @@ def nik_format_error(nik: str, today: datetime.date) -> tuple[str, str] | None:
     day = int(nik[6:8])
     if not (1 <= day <= 31 or 41 <= day <= 71):
         message = _(
-            "Tanggal lahir di NIK (angka ke-7 dan ke-8: %(day)s) harus 01–31 (laki-laki) "
-            "atau 41–71 (perempuan)."
+            "Tanggal lahir di NIK (angka ke-7 dan ke-8: %(day)s) harus 01–31 (laki-laki) atau 41–71 (perempuan)."
         )
         return "nik_day", message % {"day": nik[6:8]}
     real_day = day - 40 if day > 40 else day
@@ -379,8 +376,7 @@ class RowJudge:
                 "birth_date",
                 ERROR,
                 "birth_date_invalid",
-                _("Tanggal Lahir “%(value)s” bukan tanggal yang ada di kalender.")
-                % {"value": clean_text(raw)[:30]},
+                _("Tanggal Lahir “%(value)s” bukan tanggal yang ada di kalender.") % {"value": clean_text(raw)[:30]},
             )
         elif birth == "format":
             row.add(
@@ -525,8 +521,7 @@ class RowJudge:
                 "nisn",
                 WARNING,
                 "nisn_invalid",
-                _("NISN “%(value)s” bukan 10 angka%(hint)s; tidak disimpan.")
-                % {"value": digits[:24], "hint": hint},
+                _("NISN “%(value)s” bukan 10 angka%(hint)s; tidak disimpan.") % {"value": digits[:24], "hint": hint},
             )
             return
         row.nisn = digits
