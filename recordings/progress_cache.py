@@ -113,6 +113,7 @@ def _marks() -> tuple[int, ...]:
 
 
 _aux = threading.local()
+_aux_all: list = []  # every thread's second connection, so shutdown (or a test run) can close them
 
 
 def _snapshot_connection():
@@ -121,6 +122,9 @@ def _snapshot_connection():
     if aux is None or aux.connection is None or aux.connection.closed:
         aux = _aux.connection = connections.create_connection(DEFAULT_DB_ALIAS)
         aux.set_autocommit(False)
+        with _lock:
+            _aux_all[:] = [c for c in _aux_all if c.connection is not None and not c.connection.closed]
+            _aux_all.append(aux)
     return aux
 
 
@@ -129,6 +133,16 @@ def _drop_snapshot_connection() -> None:
     _aux.connection = None
     if aux is not None:
         aux.close()
+
+
+def snapshot_connections_close() -> None:
+    """Close every thread's second connection (e.g. before the test database is dropped)."""
+    with _lock:
+        pending, _aux_all[:] = list(_aux_all), []
+    for aux in pending:
+        raw = aux.connection
+        if raw is not None and not raw.closed:
+            raw.close()  # the psycopg2 connection itself: Django's close() refuses other threads'
 
 
 def _export_clean_snapshot() -> str | None:
