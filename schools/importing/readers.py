@@ -213,6 +213,10 @@ _WIDE_CELL = re.compile(
     rb'<(?:[A-Za-z]+:)?c\b[^>]*?\br="((?:[A-Z]{3}|[L-Z][A-Z]|K[O-Z]))\d+"[^>]*(?<!/)>'
 )  # a non-empty cell right of column KN (300)
 _VALUED_CELL_ROW = re.compile(rb'<(?:[A-Za-z]+:)?c\b[^>]*?\br="[A-Z]{1,3}(\d+)"[^>]*(?<!/)>')
+# Excel, LibreOffice, openpyxl and Dapodik write every cell as <c r="..." ...>: then plain-prefix
+# patterns, which the regular-expression engine finds far faster, are enough.
+_WIDE_CELL_PLAIN = re.compile(rb'<c r="((?:[A-Z]{3}|[L-Z][A-Z]|K[O-Z]))\d+"[^>]*(?<!/)>')
+_VALUED_CELL_ROW_PLAIN = re.compile(rb'<c r="[A-Z]{1,3}(\d+)"[^>]*(?<!/)>')
 _CELL_WITHOUT_REF = re.compile(rb'<(?:[A-Za-z]+:)?c(?=[\s>/])(?![^>]*\br=")')
 
 
@@ -231,13 +235,18 @@ def sheet_extent_quick(stream) -> tuple[int, int] | None:
         buffer, tail = buffer[:cut], buffer[cut:]
         if len(tail) > 4096:
             tail = tail[-16:]
-        if _CELL_WITHOUT_REF.search(buffer):
+        plain = buffer.count(b'<c r="') == buffer.count(b"<c ") + buffer.count(b"<c>") + buffer.count(b"<c/")
+        if plain and b":c " not in buffer and b":c>" not in buffer:
+            wide_pattern, row_pattern = _WIDE_CELL_PLAIN, _VALUED_CELL_ROW_PLAIN
+        elif _CELL_WITHOUT_REF.search(buffer):
             return None
-        wide = _WIDE_CELL.search(buffer)
+        else:
+            wide_pattern, row_pattern = _WIDE_CELL, _VALUED_CELL_ROW
+        wide = wide_pattern.search(buffer)
         if wide:
             return last_row, _column_number(wide.group(1))
         for start in (max(0, len(buffer) - 65536), 0):  # the last filled cell: near the end, as a rule
-            found = [match.group(1) for match in _VALUED_CELL_ROW.finditer(buffer, start)]
+            found = [match.group(1) for match in row_pattern.finditer(buffer, start)]
             if found:
                 last_row = max(last_row, int(found[-1]))
                 break

@@ -267,3 +267,11 @@ def test_quick_and_full_extent_scans_agree(chunked, monkeypatch):
     rows, columns = readers.sheet_extent(Stream(xml))
     assert (rows, columns) == (len(synthetic.dapodik_rows(synthetic.students(300, today=TODAY))), 66)
     assert readers.sheet_extent_quick(Stream(xml)) == (rows, 0)
+
+
+def test_wide_cell_found_when_the_reference_is_not_the_first_attribute():
+    """Some writers put the style before the reference: the general scan still places the cell."""
+    data = _with_sheet_rows(_small_list(), '<row r="5"><c s="0" r="XFD5"><v>1</v></c></row>')
+    with pytest.raises(UnreadableFile) as error:
+        read_table(data, "gaya-dulu.xlsx")
+    assert error.value.code == "too_wide"
