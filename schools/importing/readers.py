@@ -39,7 +39,10 @@ MAX_ZIP_ENTRIES = 2_000
 # apart (A1 and XFD20000) in a 100 KB file would ask for gigabytes. The sheets' XML is scanned for
 # that extent first. Dapodik has 66 columns.
 MAX_SHEET_COLUMNS = 300
-MAX_GRID_CELLS = 30_000_000  # rows x columns of one sheet's grid (the command line's 100,000 rows x 300)
+# Rows x columns of one sheet's grid (~2 GB in calamine at most). The quick scan knows the last row
+# and that no cell lies right of column 300; only a sheet of more than 200,000 rows is scanned cell
+# by cell for its real width (66 for Dapodik).
+MAX_GRID_CELLS = 60_000_000
 WEB_EXTRA_ROWS = 1_000  # title lines, headers and blank rows above or between a web upload's rows
 HEADER_SEARCH_ROWS = 30
 EXACT_FLOAT_LIMIT = 2**53
