@@ -29,6 +29,7 @@ from schools.importing import synthetic
 from schools.importing.readers import WEB_MAX_BYTES
 from schools.models import LeftProposal, NikConflict, Student, StudentListUpload
 from tests.factories import StudentFactory
+from tests.faults import Fault, Killed
 
 pytestmark = pytest.mark.django_db
 
@@ -269,32 +270,19 @@ def test_student_list_of_another_school_is_not_detected(client, school, other_sc
 # --- killed halfway -------------------------------------------------------------------------
 
 
-class Killed(Exception):
-    pass
-
-
 def test_student_list_commit_killed_on_row_n_saves_nothing(school, existing, monkeypatch):
     rows = people(10)
     upload, _preview = services.student_list_upload(school=school, data=synthetic.to_csv(rows), name="a.csv", by=None)
     before = snapshot()
-    original = services._copy_line_new
-    calls = {"n": 0}
-
-    def dies_on_row_5(row, warnings):
-        calls["n"] += 1
-        if calls["n"] == 5:
-            raise Killed
-        return original(row, warnings)
-
-    monkeypatch.setattr(services, "_copy_line_new", dies_on_row_5)
+    fault = Fault(monkeypatch, services, "_copy_line_new", n=5)
     with pytest.raises(Killed):
         services.student_list_commit(upload=upload, by=None)
-    assert calls["n"] == 5
+    assert fault.calls == 5
     assert snapshot() == before
     upload.refresh_from_db()
     assert upload.status == StudentListUpload.Status.PREVIEWED and upload.committed_at is None
     # Once the fault is gone the same upload commits whole.
-    monkeypatch.setattr(services, "_copy_line_new", original)
+    fault.restore()
     assert services.student_list_commit(upload=upload, by=None).committed
     assert school.students.count() == len(existing) + 10
 
@@ -318,19 +306,10 @@ def test_field_sheet_commit_killed_on_row_n_saves_nothing(operator, monkeypatch)
     ]
     monkeypatch.setattr(recording_services, "_field_sheet_judge", lambda **kwargs: judged)
     monkeypatch.setattr(recording_services, "_count_rows", lambda upload, judged: None)
-    original = recording_services.recording_apply
-    calls = {"n": 0}
-
-    def dies_on_row_3(**kwargs):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise Killed
-        return original(**kwargs)
-
-    monkeypatch.setattr(recording_services, "recording_apply", dies_on_row_3)
+    fault = Fault(monkeypatch, recording_services, "recording_apply", n=3)
     with pytest.raises(Killed):
         recording_services.field_sheet_commit(upload=upload, by=operator)
-    assert calls["n"] == 3
+    assert fault.calls == 3
     assert not Recording.objects.filter(visit=visit).exists()
     upload.refresh_from_db()
     assert upload.status == FieldSheetUpload.Status.PREVIEWED

@@ -36,6 +36,7 @@ from recordings.models import FieldSheetUpload, Recording, RecordingAction, Visi
 from schools.importing import synthetic
 from schools.models import Student
 from tests.factories import StudentFactory, visit_with_students
+from tests.faults import Fault, Killed
 
 pytestmark = pytest.mark.django_db
 
@@ -726,10 +727,6 @@ def test_a_huge_shared_string_table_is_refused(client, visit_and_students, sheet
 # --- killed halfway -----------------------------------------------------------------------------
 
 
-class Killed(Exception):
-    pass
-
-
 def test_commit_killed_on_row_n_saves_nothing_and_the_upload_stays_committable(
     client, operator, visit_and_students, sheet, monkeypatch
 ):
@@ -749,25 +746,16 @@ def test_commit_killed_on_row_n_saves_nothing_and_the_upload_stays_committable(
     upload, _page = preview(client, visit, data)
     assert upload.rows_changed == 4
     before = snapshot()
-    original = services.recording_apply
-    calls = {"n": 0}
-
-    def dies_on_row_3(**kwargs):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise Killed
-        return original(**kwargs)
-
-    monkeypatch.setattr(services, "recording_apply", dies_on_row_3)
+    fault = Fault(monkeypatch, services, "recording_apply", n=3)
     with pytest.raises(Killed):
         services.field_sheet_commit(upload=upload, by=operator)
-    assert calls["n"] == 3
+    assert fault.calls == 3
     assert snapshot() == before
     upload.refresh_from_db()
     assert (upload.status, upload.rows_applied, upload.decided_at) == (Status.PREVIEWED, 0, None)
     assert not RecordingAction.objects.filter(field_sheet=upload).exists()
 
-    monkeypatch.setattr(services, "recording_apply", original)
+    fault.restore()
     services.field_sheet_commit(upload=upload, by=operator)
     upload.refresh_from_db()
     assert (upload.status, upload.rows_applied) == (Status.COMMITTED, 4)
@@ -788,16 +776,7 @@ def test_commit_killed_by_a_database_error_on_row_n_saves_nothing(operator, visi
     before = snapshot()
     from django.db import DatabaseError
 
-    original = Recording.objects.create
-    calls = {"n": 0}
-
-    def create(**kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise DatabaseError("simulated: connection lost")
-        return original(**kwargs)
-
-    monkeypatch.setattr(Recording.objects, "create", create)
+    Fault(monkeypatch, Recording.objects, "create", n=2, error=DatabaseError("simulated: connection lost"))
     with pytest.raises(DatabaseError):
         services.field_sheet_commit(upload=upload, by=operator)
     assert snapshot() == before
