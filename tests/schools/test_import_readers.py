@@ -275,3 +275,14 @@ def test_wide_cell_found_when_the_reference_is_not_the_first_attribute():
     with pytest.raises(UnreadableFile) as error:
         read_table(data, "gaya-dulu.xlsx")
     assert error.value.code == "too_wide"
+
+
+@pytest.mark.parametrize("scan", ["sheet_extent", "sheet_extent_quick"])
+def test_extent_scans_read_the_last_tag_of_the_stream(scan):
+    """A sheet cut off right after a cell tag: the tag after the last chunk boundary still counts."""
+    from schools.importing import readers
+
+    xml = b'<sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="9"><c r="XFD9">'
+    rows, columns = getattr(readers, scan)(io.BytesIO(xml))
+    assert columns == 16384  # the quick scan stops at the first cell past the limit
+    assert rows == (9 if scan == "sheet_extent" else 1)
