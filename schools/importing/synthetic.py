@@ -269,6 +269,19 @@ def xlsx_bytes(rows: list[list], *, sheet_name: str = "Sheet1") -> bytes:
     return buffer.getvalue()
 
 
+def with_sheet_rows(data: bytes, rows_xml: str) -> bytes:
+    """Copy an XLSX, appending raw ``<row>`` XML to its first sheet (for hostile-input tests)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                content = content.replace(b"</sheetData>", rows_xml.encode() + b"</sheetData>")
+            archive.writestr(info.filename, content)
+    return buffer.getvalue()
+
+
 def dapodik_rows(rows: list[dict], *, school_name: str = "SMA NEGERI CONTOH", numeric_numbers: bool = False) -> list:
     """The Dapodik 2022 layout as a list of sheet rows (row 1 = title)."""
     sheet: list = [

@@ -202,19 +202,6 @@ def test_web_uploads_have_a_lower_unpacked_limit(monkeypatch):
     assert error.value.code != "zip_bomb"
 
 
-def _with_sheet_rows(data: bytes, extra: str) -> bytes:
-    """Copy an XLSX, appending raw XML rows to its first sheet."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for info in source.infolist():
-            content = source.read(info)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                content = content.replace(b"</sheetData>", extra.encode() + b"</sheetData>")
-            archive.writestr(info.filename, content)
-    return buffer.getvalue()
-
-
 def _small_list() -> bytes:
     return synthetic.xlsx_bytes(
         [["Nama", "JK", "Tanggal Lahir", "NIK"], ["Budi", "L", "2008-05-17", "1504031705080001"]]
@@ -224,7 +211,7 @@ def _small_list() -> bytes:
 def test_sparse_sheet_that_would_ask_for_gigabytes_is_refused_first():
     """A1 plus XFD on 20,000 rows: a 150 KB file calamine would turn into a 10 GB grid."""
     rows = "".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c><c r="XFD{r}"><v>1</v></c></row>' for r in range(3, 20_003))
-    data = _with_sheet_rows(_small_list(), rows)
+    data = synthetic.with_sheet_rows(_small_list(), rows)
     assert len(data) < 300_000
     with pytest.raises(UnreadableFile) as error:
         read_table(data, "jarang.xlsx")
@@ -233,7 +220,7 @@ def test_sparse_sheet_that_would_ask_for_gigabytes_is_refused_first():
 
 def test_row_of_cells_without_references_is_measured_too():
     cells = "<c><v>1</v></c>" * 5_000
-    data = _with_sheet_rows(_small_list(), f"<row>{cells}</row>")
+    data = synthetic.with_sheet_rows(_small_list(), f"<row>{cells}</row>")
     with pytest.raises(UnreadableFile) as error:
         read_table(data, "lebar.xlsx")
     assert error.value.code == "too_wide" and "5.000" in error.value.message
@@ -242,12 +229,12 @@ def test_row_of_cells_without_references_is_measured_too():
 def test_styled_empty_cells_far_away_do_not_count():
     """Excel leaves styled empty cells (self-closing) right of and below a list: not data."""
     rows = "".join(f'<row r="{r}"><c r="XFD{r}" s="0"/></row>' for r in range(3, 50))
-    table = read_table(_with_sheet_rows(_small_list(), rows), "gaya.xlsx")
+    table = read_table(synthetic.with_sheet_rows(_small_list(), rows), "gaya.xlsx")
     assert [row.number for row in table.rows] == [2]
 
 
 def test_a_value_far_below_the_web_limit_is_refused_before_reading():
-    data = _with_sheet_rows(_small_list(), '<row r="900000"><c r="A900000"><v>1</v></c></row>')
+    data = synthetic.with_sheet_rows(_small_list(), '<row r="900000"><c r="A900000"><v>1</v></c></row>')
     with pytest.raises(UnreadableFile) as error:
         read_table(data, "jauh.xlsx")
     assert error.value.code == "too_many_rows"
@@ -271,7 +258,7 @@ def test_quick_and_full_extent_scans_agree(chunked, monkeypatch):
 
 def test_wide_cell_found_when_the_reference_is_not_the_first_attribute():
     """Some writers put the style before the reference: the general scan still places the cell."""
-    data = _with_sheet_rows(_small_list(), '<row r="5"><c s="0" r="XFD5"><v>1</v></c></row>')
+    data = synthetic.with_sheet_rows(_small_list(), '<row r="5"><c s="0" r="XFD5"><v>1</v></c></row>')
     with pytest.raises(UnreadableFile) as error:
         read_table(data, "gaya-dulu.xlsx")
     assert error.value.code == "too_wide"
