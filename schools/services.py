@@ -49,7 +49,6 @@ from schools.importing.readers import (
     read_table,
 )
 from schools.importing.rows import CleanRow, RowJudge
-from schools.importing.title import title_names_another_school
 from schools.models import (
     AccountProfile,
     LeftProposal,
@@ -157,7 +156,6 @@ def _store_preview(upload: StudentListUpload, preview: Preview) -> None:
         **preview.details,
         "problem_total": len(preview.plan.problems),
         "title": preview.table.title[:5],
-        "title_school": title_names_another_school(preview.table.title, upload.school.name),
     }
     upload.fingerprint = preview.plan.fingerprint
     upload.previewed_at = timezone.now()

@@ -21,6 +21,7 @@ from schools.importing import exports
 from schools.importing.columns import COLUMNS
 from schools.importing.readers import CLI_MAX_BYTES, WEB_MAX_BYTES, WEB_MAX_ROWS, UnreadableFile, read_table
 from schools.importing.rows import WARNING_LABELS
+from schools.importing.title import title_names_another_school
 from schools.models import LeftProposal, NikConflict, PersonalDataAccess, StudentListUpload
 from schools.permissions import (
     can_decide_student_left,
@@ -132,7 +133,7 @@ def upload_detail(request, pk: int):
         "updated": details.get("updated", []),
         "conflicts": details.get("conflicts", []),
         "file_title": details.get("title", []),
-        "title_school": details.get("title_school"),
+        "title_school": title_names_another_school(details.get("title", []), upload.school.name),
         "left_students": left_students[:LEFT_SHOWN] if left_students is not None else [],
         "can_decide": upload.is_open and can_upload_student_list(request.user, upload.school),
         "can_download": can_view_personal_data(request.user, upload.school) and upload.has_file,
