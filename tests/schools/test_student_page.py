@@ -228,6 +228,23 @@ def test_a_bad_nik_gets_the_import_rules_message(client, student, school_admin, 
     assert not Events.objects.tracks(student).filter(pgh_label="update").exists()
 
 
+def test_the_field_with_an_error_is_marked_and_described(client, student, school_admin):
+    """Screen readers hear the message with the field: aria-invalid, and every id the widget names
+    in aria-describedby (help text, error) exists on the page."""
+    import re
+
+    client.force_login(school_admin)
+    page = client.post(edit_url(student), form_data(student, nik="15040357050812")).content.decode()
+    widget = re.search(r'<input[^>]*id="id_nik"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in widget
+    described = re.search(r'aria-describedby="([^"]+)"', widget).group(1).split()
+    assert "id_nik_error" in described
+    for element_id in described:
+        assert f'id="{element_id}"' in page
+    error = re.search(r'id="id_nik_error">(.*?)</div></div>', page, re.S).group(1)
+    assert "NIK harus 16 angka" in error
+
+
 def test_nik_typed_with_spaces_or_dots_is_cleaned(client, student, school_admin):
     client.force_login(school_admin)
     nik = make_nik(birth_date=BIRTH, gender="P", serial=777)
