@@ -89,11 +89,18 @@
   let lastTap = null; // to give the keyboard focus back after the row is replaced
 
   // --- Queue -------------------------------------------------------------------------------
+  // Read the queue again (another tab or the service worker may have sent taps); when some
+  // went, the server's rows and tallies are fetched so the page shows what was stored.
   async function reloadPending() {
+    const before = new Set(pending.map((a) => a.client_id));
     pending = await queue.mine(userId);
     updateCounter();
     markPendingRows();
     updateTallies();
+    const now = new Set(pending.map((a) => a.client_id));
+    if (Array.from(before).some((id) => !now.has(id) && !inflight[id])) {
+      refreshRoster();
+    }
   }
   function enqueue(action) {
     pending.push(action);
@@ -419,11 +426,8 @@
         showNotice(text("rejected") + " " + report.rejected.join(" "), "danger");
       }
       await reloadPending();
-      if (channel) {
+      if (channel && report.requests) {
         channel.postMessage("changed");
-      }
-      if (report.requests) {
-        refreshRoster();
       }
     } catch (error) {
       if (error instanceof Drain.SessionEnded) {

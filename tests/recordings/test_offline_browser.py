@@ -1,0 +1,183 @@
+"""In headless Chromium: the visit page prepared for offline use opens, reloads and records offline.
+
+The service worker keeps today's visit page (prepared from the home page), serves it when the
+network is gone, and an Indonesian offline page for any other page; taps wait in IndexedDB, are
+still there in a new tab, and are stored once, at their tap time, when the connection returns.
+Logging out deletes the offline copies; a new release's service worker takes over.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from recordings.models import Recording, RecordingAction, Visit
+from tests.conftest import login_in_browser
+from tests.factories import OperatorFactory, visit_with_students
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+Outcome = Recording.Outcome
+
+QUEUE_ITEMS = """() => new Promise((resolve, reject) => {
+  const open = indexedDB.open("ektp-offline");
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const get = open.result.transaction("queue").objectStore("queue").getAll();
+    get.onsuccess = () => resolve(get.result);
+  };
+})"""
+VISIT_CACHES = "async () => (await caches.keys()).filter((k) => k.startsWith('ektp-visits-'))"
+CACHED_URLS = """async () => {
+  const out = [];
+  for (const key of await caches.keys()) {
+    if (key.startsWith('ektp-visits-')) {
+      const cache = await caches.open(key);
+      (await cache.keys()).forEach((r) => out.push(new URL(r.url).pathname));
+    }
+  }
+  return out;
+}"""
+CONTROLLED = "() => navigator.serviceWorker.ready.then(() => Boolean(navigator.serviceWorker.controller))"
+
+
+def wait_for(condition, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+def watch(page, problems):
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on(
+        "console",
+        lambda msg: (
+            problems.append(f"console: {msg.text}")
+            if msg.type == "error" and "ERR_INTERNET_DISCONNECTED" not in msg.text
+            else None
+        ),
+    )
+
+
+def prepare_on_home(page):
+    """Sign-in lands on the home page, which prepares today's visits; wait for the worker too."""
+    page.wait_for_url(page.live_server_url + "/")
+    expect(page.get_by_test_id("offline-state").first).to_contain_text("tersedia luring · disalin pukul")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+
+def test_visit_page_reloads_and_reopens_offline_and_sends_each_tap_once(browser_page):
+    page = browser_page
+    context = page.context
+    visit, students = visit_with_students(students=8)
+    later, _ = visit_with_students(
+        students=1, date=timezone.localdate() + datetime.timedelta(days=5), status=Visit.Status.PLANNED
+    )
+    OperatorFactory(username="petugas", first_name="Rina")
+    problems = []
+    watch(page, problems)
+    login_in_browser(page, "petugas")
+    prepare_on_home(page)
+    url = page.live_server_url + reverse("visit_detail", args=[visit.pk])
+    assert page.evaluate(CACHED_URLS) == [reverse("visit_detail", args=[visit.pk])]  # not the visit in 5 days
+
+    response = page.goto(url)
+    assert response.headers["cache-control"] == "private, no-cache"
+    expect(page.get_by_test_id("unsent")).to_have_text("belum terkirim: 0")
+
+    def row(p, student):
+        return p.locator(f"#student-{student.pk}")
+
+    # The power goes, the phone's hotspot with it; the operator reloads.
+    context.set_offline(True)
+    page.reload()
+    expect(page.get_by_test_id("offline-banner")).to_contain_text("Salinan luring dari pukul")
+    expect(page.get_by_test_id("offline-banner")).to_contain_text("hasil disimpan di perangkat ini")
+    expect(row(page, students[7])).to_be_visible()
+    expect(page.locator('[data-tally="none"]')).to_have_text("8")
+
+    # Search and filters work on the copy.
+    page.get_by_label("Cari nama, NISN atau 4 digit akhir NIK").fill(students[2].nisn)
+    expect(row(page, students[2])).to_be_visible()
+    expect(row(page, students[0])).to_be_hidden()
+    page.get_by_label("Cari nama, NISN atau 4 digit akhir NIK").fill("")
+
+    # Five taps (one changed, one undone and redone), all kept on the device.
+    row(page, students[0]).get_by_role("button", name="Terekam", exact=True).click()
+    row(page, students[1]).get_by_role("button", name="Tidak hadir").click()
+    row(page, students[2]).get_by_role("button", name="Terekam", exact=True).click()
+    row(page, students[3]).get_by_role("button", name="Gagal rekam").click()
+    row(page, students[4]).get_by_role("button", name="Menolak").click()
+    page.wait_for_timeout(50)
+    row(page, students[1]).get_by_role("button", name="Sudah rekam").click()  # the later tap wins
+    expect(page.get_by_test_id("unsent")).to_have_text("belum terkirim: 6")
+    expect(page.locator('[data-tally="recorded"]')).to_have_text("2")
+    expect(page.locator('[data-tally="already_recorded"]')).to_have_text("1")
+    expect(page.locator('[data-tally="absent"]')).to_have_text("0")
+    expect(page.locator('[data-tally="biometric_failure"]')).to_have_text("1")
+    expect(page.locator('[data-tally="refused"]')).to_have_text("1")
+    expect(page.locator('[data-tally="none"]')).to_have_text("3")
+    page.get_by_label("Hasil", exact=True).select_option("refused")
+    expect(row(page, students[4])).to_be_visible()
+    expect(row(page, students[0])).to_be_hidden()
+    page.get_by_label("Hasil", exact=True).select_option("")
+    queued = page.evaluate(QUEUE_ITEMS)
+    assert len(queued) == 6 and {a["queued_by"] for a in queued} == {visit.team.model.objects.get(username="petugas").pk}
+    assert Recording.objects.count() == 0
+
+    # Close the tab; a new one at the same address, still offline, shows the 6 as unsent.
+    base = page.live_server_url
+    page.close()
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.live_server_url = base
+    watch(page, problems)
+    page.goto(url)
+    expect(page.get_by_test_id("offline-banner")).to_contain_text("Salinan luring dari pukul")
+    expect(page.get_by_test_id("unsent")).to_have_text("belum terkirim: 6")
+    expect(row(page, students[3]).locator(".pending-badge")).to_be_visible()
+    expect(row(page, students[1]).locator(".outcome-badge")).to_have_text("Sudah rekam sebelumnya")
+    expect(page.locator('[data-tally="recorded"]')).to_have_text("2")
+
+    # A page that was not prepared: the Indonesian offline page, with a link to the prepared visit.
+    page.goto(page.live_server_url + reverse("visit_detail", args=[later.pk]))
+    expect(page.get_by_test_id("offline-title")).to_have_text("Tidak ada sambungan internet")
+    expect(page.locator("#offline-visits a")).to_have_text(visit.school.name)
+    page.locator("#offline-visits a").click()
+    expect(page.get_by_test_id("unsent")).to_have_text("belum terkirim: 6")
+
+    # The connection returns: each tap is stored once, at its tap time.
+    context.set_offline(False)
+    expect(page.get_by_test_id("unsent")).to_have_text("belum terkirim: 0", timeout=20000)
+    assert wait_for(lambda: RecordingAction.objects.count() == 6)
+    page.wait_for_timeout(500)
+    actions = RecordingAction.objects.all()
+    assert actions.count() == 6 and {str(a.client_id) for a in actions} == {a["client_id"] for a in queued}
+    tapped = {a["client_id"]: a["tapped_at"] for a in queued}
+    for action in actions:
+        assert action.source == RecordingAction.Source.OFFLINE
+        assert abs(action.tapped_at.timestamp() * 1000 - tapped[str(action.client_id)]) < 2000
+    assert dict(Recording.objects.values_list("student_id", "outcome")) == {
+        students[0].pk: Outcome.RECORDED,
+        students[1].pk: Outcome.ALREADY_RECORDED,
+        students[2].pk: Outcome.RECORDED,
+        students[3].pk: Outcome.BIOMETRIC_FAILURE,
+        students[4].pk: Outcome.REFUSED,
+    }
+    expect(page.locator('[data-tally="recorded"]')).to_have_text("2")
+    assert page.evaluate(QUEUE_ITEMS) == []
+
+    # Logging out deletes the offline copies of visit pages.
+    assert page.evaluate(CACHED_URLS)
+    page.get_by_role("button", name="Keluar").click()
+    page.wait_for_url("**/masuk/**")
+    assert page.evaluate(CACHED_URLS) == []
+    assert problems == [], problems
