@@ -40,14 +40,14 @@
   let pending = []; // this user's queued taps, as in IndexedDB
   document.addEventListener("submit", (event) => {
     const form = event.target;
-    if (form.classList && form.classList.contains("js-needs-connection") && !navigator.onLine) {
-      event.preventDefault();
-      showNotice(text("needsConnection"), "warning");
-      return;
-    }
     if (form.classList && form.classList.contains("js-finish-form") && pending.length > 0) {
       event.preventDefault();
       showNotice(text("unsentFinish"), "warning");
+      return;
+    }
+    if (form.classList && form.classList.contains("js-needs-connection") && !navigator.onLine) {
+      event.preventDefault();
+      showNotice(text("needsConnection"), "warning");
       return;
     }
     if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
