@@ -14,6 +14,7 @@ import time
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from recordings.models import Recording, RecordingAction, Visit
@@ -180,4 +181,47 @@ def test_visit_page_reloads_and_reopens_offline_and_sends_each_tap_once(browser_
     page.get_by_role("button", name="Keluar").click()
     page.wait_for_url("**/masuk/**")
     assert page.evaluate(CACHED_URLS) == []
+    assert problems == [], problems
+
+
+SHELL_CACHES = "async () => (await caches.keys()).filter((k) => k.startsWith('ektp-shell-')).sort()"
+
+
+def test_a_new_release_service_worker_takes_over(browser_page, settings):
+    """The next release's worker installs on the next page load, takes the open page over (which
+    reloads on the new JavaScript), keeps the offline copies under its own caches and drops the old."""
+    page = browser_page
+    visit, _ = visit_with_students(students=2)
+    OperatorFactory(username="petugas")
+    problems = []
+    watch(page, problems)
+    old = settings.APP_VERSION
+    login_in_browser(page, "petugas")
+    prepare_on_home(page)
+    expect(page.get_by_test_id("app-version")).to_have_text(f"versi {old}")
+    assert page.evaluate(SHELL_CACHES) == [f"ektp-shell-{old}"]
+    assert page.evaluate(VISIT_CACHES) == [f"ektp-visits-{old}"]
+
+    settings.APP_VERSION = "9.9.9"
+    page.reload()  # the browser checks /sw.js on navigation; the new worker takes over and the page reloads
+    expect(page.get_by_test_id("app-version")).to_have_text("versi 9.9.9")
+
+    def settled():
+        try:  # the page reloads itself when the new worker takes over
+            return page.evaluate(SHELL_CACHES) == ["ektp-shell-9.9.9"] and page.evaluate(
+                "navigator.serviceWorker.controller !== null"
+            )
+        except PlaywrightError:
+            return False
+
+    assert wait_for(settled)
+    page.wait_for_load_state("load")
+    assert page.evaluate(VISIT_CACHES) == ["ektp-visits-9.9.9"]
+    assert page.evaluate(CACHED_URLS) == [reverse("visit_detail", args=[visit.pk])]
+    assert page.evaluate("navigator.serviceWorker.controller.scriptURL").endswith("/sw.js")
+
+    # Offline, the copy kept by the new worker opens.
+    page.context.set_offline(True)
+    page.goto(page.live_server_url + reverse("visit_detail", args=[visit.pk]))
+    expect(page.get_by_test_id("offline-banner")).to_contain_text("Salinan luring dari pukul")
     assert problems == [], problems
