@@ -59,7 +59,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kits", type=int, default=3)
     parser.add_argument("--per-kit", type=int, default=150)
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (2 threads each)")
     parser.add_argument("--port", type=int, default=8022)
     parser.add_argument("--closed", action="store_true", help="close the tab first (Background Sync sends)")
     parser.add_argument("--server", default=os.environ.get("BENCH_DATABASE_SERVER", DEFAULT_SERVER))
@@ -124,6 +124,10 @@ def start_gunicorn(args, env, access_log: Path) -> subprocess.Popen:
         f"127.0.0.1:{args.port}",
         "--workers",
         str(args.workers),
+        "--worker-class",
+        "gthread",  # the browser keeps connections open; sync workers would sit on them
+        "--threads",
+        "2",
         "--access-logfile",
         str(access_log),
         "--log-level",
@@ -210,6 +214,7 @@ def main():
         "DJANGO_SETTINGS_MODULE": "ektp_drives.settings",
     }
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "DEBUG", "CONN_MAX_AGE", "DJANGO_SETTINGS_MODULE")})
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the ORM counts rows between Playwright's sync calls
     taps = args.kits * args.per_kit
     print(f"database {database_url}; {args.kits} kits × {args.per_kit} = {taps} offline taps on one device")
     recreate_database(args.server, args.db)
@@ -236,16 +241,21 @@ def main():
     access_log.unlink()
     actions = list(RecordingAction.objects.values_list("client_id", "tapped_at", "source"))
     tap_times = figures["tap_times"]
-    times_kept = all(abs(at.timestamp() * 1000 - tap_times.get(str(cid), -1e12)) < 2000 for cid, at, _ in actions)
+    # The server takes its clock at each item minus the browser's (sent_at - tapped_at), so a stored
+    # tap time is later than the browser's by at most the request's time on the server.
+    lags = [at.timestamp() * 1000 - tap_times.get(str(cid), -1e12) for cid, at, _ in actions]
+    times_kept = bool(lags) and all(-1000 < lag < figures["drain_s"] * 1000 + 1000 for lag in lags)
+    max_lag = max(lags, default=0) / 1000
     once = len(actions) == taps and {str(cid) for cid, _, _ in actions} == set(tap_times)
     outcomes = Recording.objects.count()
     sender = "service worker (Background Sync, tab closed)" if args.closed else "visit page (its own retry)"
     print(f"\nSent by: {sender}")
     print(f"  taps made offline: {figures['queued']} in {figures['tapping_s']:.1f} s of clicking")
     print(f"  time to drain (connection back → last tap stored): {figures['drain_s']:.2f} s (target < {TARGET_S:.0f} s)")
-    print(f"  sync requests: {len(syncs)} ({', '.join(s.split('\"')[2].split()[0] for s in syncs)})")
+    statuses = ", ".join(line.split('"')[2].split()[0] for line in syncs)
+    print(f"  sync requests: {len(syncs)} (HTTP {statuses})")
     print(f"  actions stored {len(actions)} for {taps} taps; current outcomes {outcomes}; queue left {figures['queue_after']}")
-    print(f"  exactly once: {'yes' if once else 'NO'}; tap times kept: {'yes' if times_kept else 'NO'}")
+    print(f"  exactly once: {'yes' if once else 'NO'}; tap times kept: {'yes' if times_kept else 'NO'} (max {max_lag:.2f} s later)")
     ok = once and times_kept and outcomes == taps and figures["queue_after"] == 0
     print("  OK" if ok and figures["drain_s"] < TARGET_S else ("  OK (over target)" if ok else "  MISMATCH"))
     from django.db import connections

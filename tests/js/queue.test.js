@@ -90,7 +90,7 @@ function fakeServer({ failAt } = {}) {
   return { stored, requests, post };
 }
 
-test("450 taps drain in 3 requests, each stored once; another user's stay queued", async () => {
+test("450 taps drain in 3 parallel requests, each stored once; another user's stay queued", async () => {
   const queue = Queue.createQueue(Queue.memoryStore());
   for (let i = 0; i < 450; i++) {
     await queue.add(tap("t" + i, 3, { tapped_at: 1000 + i, student: i }));
@@ -99,6 +99,7 @@ test("450 taps drain in 3 requests, each stored once; another user's stay queued
   const server = fakeServer();
   const report = await Drain.drain({ queue, userId: 3, post: server.post, now: () => 9999 });
   assert.equal(report.requests, 3);
+  assert.deepEqual(server.requests.map((r) => r.actions.length), [150, 150, 150]);
   assert.equal(report.settled, 450);
   assert.equal(server.stored.size, 450);
   assert.ok(server.requests.every((r) => r.actions.every((a) => a.queued_by === 3 && a.sent_at === 9999)));
@@ -111,7 +112,7 @@ test("a lost connection keeps what was not answered; the next drain sends only t
     await queue.add(tap("t" + i, 3, { tapped_at: 1000 + i }));
   }
   const server = fakeServer({ failAt: 2 });
-  await assert.rejects(Drain.drain({ queue, userId: 3, post: server.post }), TypeError);
+  await assert.rejects(Drain.drain({ queue, userId: 3, post: server.post, batchSize: 200, parallel: 1 }), TypeError);
   assert.equal((await queue.mine(3)).length, 50);
   await Drain.drain({ queue, userId: 3, post: server.post });
   assert.equal((await queue.mine(3)).length, 0);
@@ -128,4 +129,16 @@ test("taps being sent by the page are skipped; a 401 stops the drain and keeps t
   const ended = async () => ({ status: 401, data: null });
   await assert.rejects(Drain.drain({ queue, userId: 3, post: ended }), Drain.SessionEnded);
   assert.deepEqual((await queue.mine(3)).map((a) => a.client_id), ["busy"]);
+});
+
+test("one failed request of several: the answered ones are settled, the rest stays", async () => {
+  const queue = Queue.createQueue(Queue.memoryStore());
+  for (let i = 0; i < 300; i++) {
+    await queue.add(tap("t" + i, 3, { tapped_at: 1000 + i }));
+  }
+  const server = fakeServer({ failAt: 1 });
+  await assert.rejects(Drain.drain({ queue, userId: 3, post: server.post }), TypeError);
+  const left = await queue.mine(3);
+  assert.equal(left.length, 150);
+  assert.deepEqual(left.map((a) => a.client_id), server.requests[0].actions.map((a) => a.client_id));
 });

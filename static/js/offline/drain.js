@@ -10,7 +10,8 @@
 })(typeof self !== "undefined" ? self : this, function (Queue) {
   "use strict";
 
-  const BATCH = 200;
+  const BATCH = 150;
+  const PARALLEL = 3;
 
   class SessionEnded extends Error {}
 
@@ -31,10 +32,13 @@
     };
   }
 
-  // Send every tap of ``userId`` (except ids in ``skip``), BATCH at a time, until none is left.
-  // Throws on a lost connection or server error (the caller retries later); SessionEnded on 401.
-  async function drain({ queue, userId, post, skip, now, batchSize }) {
+  // Send every tap of ``userId`` (except ids in ``skip``), up to PARALLEL requests of BATCH at
+  // once (the server orders taps by tap time and applies each client id once, so the order of
+  // arrival does not matter), until none is left. Throws on a lost connection or server error
+  // after settling what was answered (the caller retries later); SessionEnded on 401/403.
+  async function drain({ queue, userId, post, skip, now, batchSize, parallel }) {
     const size = batchSize || BATCH;
+    const lanes = parallel || PARALLEL;
     const clock = now || Date.now;
     const tried = new Set(skip || []);
     const report = { requests: 0, settled: 0, rejected: [] };
@@ -43,20 +47,32 @@
       if (!items.length) {
         return report;
       }
-      const chunk = items.slice(0, size);
-      chunk.forEach((a) => tried.add(a.client_id));
-      const answer = await post({ actions: Queue.batch(chunk, clock()) });
-      report.requests += 1;
-      if (answer.status === 401 || answer.status === 403) {
-        throw new SessionEnded("session");
+      const chunks = [];
+      for (let i = 0; i < items.length && chunks.length < lanes; i += size) {
+        chunks.push(items.slice(i, i + size));
       }
-      if (answer.status < 200 || answer.status >= 300 || !answer.data) {
-        throw new Error("HTTP " + answer.status);
+      chunks.flat().forEach((a) => tried.add(a.client_id));
+      const answers = await Promise.allSettled(chunks.map((chunk) => post({ actions: Queue.batch(chunk, clock()) })));
+      report.requests += chunks.length;
+      let failure = null;
+      for (const outcome of answers) {
+        const answer = outcome.value;
+        if (outcome.status === "rejected") {
+          failure = failure || outcome.reason;
+        } else if (answer.status === 401 || answer.status === 403) {
+          failure = new SessionEnded("session");
+        } else if (answer.status < 200 || answer.status >= 300 || !answer.data) {
+          failure = failure || new Error("HTTP " + answer.status);
+        } else {
+          const done = Queue.settled(answer.data.results);
+          await queue.remove(done);
+          report.settled += done.length;
+          report.rejected.push(...Queue.rejectedMessages(answer.data.results));
+        }
       }
-      const done = Queue.settled(answer.data.results);
-      await queue.remove(done);
-      report.settled += done.length;
-      report.rejected.push(...Queue.rejectedMessages(answer.data.results));
+      if (failure) {
+        throw failure;
+      }
     }
   }
 
@@ -69,5 +85,5 @@
     return fn();
   }
 
-  return { BATCH, SessionEnded, poster, drain, exclusive };
+  return { BATCH, PARALLEL, SessionEnded, poster, drain, exclusive };
 });
