@@ -148,6 +148,14 @@ def test_visit_page_reloads_and_reopens_offline_and_sends_each_tap_once(browser_
     expect(row(page, students[1]).locator(".outcome-badge")).to_have_text("Sudah rekam sebelumnya")
     expect(page.locator('[data-tally="recorded"]')).to_have_text("2")
 
+    # Signing out with unsent taps asks first; saying no keeps the user in, with the taps.
+    dialogs = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Keluar").click()
+    assert wait_for(lambda: dialogs) and "Masih ada 6 hasil yang belum terkirim" in dialogs[0]
+    expect(page.get_by_test_id("unsent")).to_have_text("belum terkirim: 6")
+    assert len(page.evaluate(QUEUE_ITEMS)) == 6 and page.evaluate(CACHED_URLS)
+
     # A page that was not prepared: the Indonesian offline page, with a link to the prepared visit.
     page.goto(page.live_server_url + reverse("visit_detail", args=[later.pk]))
     expect(page.get_by_test_id("offline-title")).to_have_text("Tidak ada sambungan internet")
@@ -187,11 +195,12 @@ def test_visit_page_reloads_and_reopens_offline_and_sends_each_tap_once(browser_
 SHELL_CACHES = "async () => (await caches.keys()).filter((k) => k.startsWith('ektp-shell-')).sort()"
 
 
-def test_a_new_release_service_worker_takes_over(browser_page, settings):
+def test_a_new_release_takes_over_and_background_sync_sends_with_the_tab_closed(browser_page, settings):
     """The next release's worker installs on the next page load, takes the open page over (which
-    reloads on the new JavaScript), keeps the offline copies under its own caches and drops the old."""
+    reloads on the new JavaScript), keeps the offline copies under its own caches and drops the old.
+    A tap made offline is then sent by the worker (Background Sync) after the tab is closed."""
     page = browser_page
-    visit, _ = visit_with_students(students=2)
+    visit, students = visit_with_students(students=2)
     OperatorFactory(username="petugas")
     problems = []
     watch(page, problems)
@@ -220,8 +229,17 @@ def test_a_new_release_service_worker_takes_over(browser_page, settings):
     assert page.evaluate(CACHED_URLS) == [reverse("visit_detail", args=[visit.pk])]
     assert page.evaluate("navigator.serviceWorker.controller.scriptURL").endswith("/sw.js")
 
-    # Offline, the copy kept by the new worker opens.
+    # Offline, the copy kept by the new worker opens and takes a tap.
     page.context.set_offline(True)
     page.goto(page.live_server_url + reverse("visit_detail", args=[visit.pk]))
     expect(page.get_by_test_id("offline-banner")).to_contain_text("Salinan luring dari pukul")
+    page.locator(f"#student-{students[0].pk}").get_by_role("button", name="Menolak").click()
+    expect(page.get_by_test_id("unsent")).to_have_text("belum terkirim: 1")
     assert problems == [], problems
+
+    # The tab is closed, then the connection returns: the service worker sends the tap.
+    context = page.context
+    page.close()
+    context.set_offline(False)
+    assert wait_for(lambda: Recording.objects.filter(student=students[0], outcome=Outcome.REFUSED).exists(), 30)
+    assert RecordingAction.objects.get().source == RecordingAction.Source.OFFLINE
