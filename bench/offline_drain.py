@@ -90,16 +90,27 @@ def seed(args) -> dict:
         reference_date=today + datetime.timedelta(days=30),
     )
     school = School.objects.create(
-        npsn="81000000", name="SMA Bench Luring", level="SMA", status="negeri", desa=Desa.objects.order_by("code").first()
+        npsn="81000000",
+        name="SMA Bench Luring",
+        level="SMA",
+        status="negeri",
+        desa=Desa.objects.order_by("code").first(),
     )
     DriveSchool.objects.create(drive=drive, school=school)
     visit = Visit.objects.create(
-        drive=drive, school=school, date=today, status=Visit.Status.IN_PROGRESS, kits=args.kits, started_at=timezone.now()
+        drive=drive,
+        school=school,
+        date=today,
+        status=Visit.Status.IN_PROGRESS,
+        kits=args.kits,
+        started_at=timezone.now(),
     )
     born = datetime.date(today.year - 17, 3, 1)
     students = Student.objects.bulk_create(
         [
-            Student(school=school, name=f"Siswa {n:03d}", gender="L", birth_date=born, class_name=f"XII {n % args.kits}")
+            Student(
+                school=school, name=f"Siswa {n:03d}", gender="L", birth_date=born, class_name=f"XII {n % args.kits}"
+            )
             for n in range(args.kits * args.per_kit)
         ]
     )
@@ -175,7 +186,9 @@ def run_browser(args, data, base_url, count_actions) -> dict:
         page.wait_for_selector('[data-testid="offline-banner"]:not([hidden])')
         started = time.perf_counter()
         for i, student in enumerate(data["students"]):
-            page.locator(f"#student-{student}").get_by_role("button", name=OUTCOMES[i % len(OUTCOMES)], exact=True).click()
+            page.locator(f"#student-{student}").get_by_role(
+                "button", name=OUTCOMES[i % len(OUTCOMES)], exact=True
+            ).click()
         page.wait_for_function(f"document.getElementById('unsent').textContent.endsWith(': {len(data['students'])}')")
         figures["tapping_s"] = time.perf_counter() - started
         figures["queued"] = page.evaluate(QUEUE_LENGTH)
@@ -219,7 +232,9 @@ def main():
     print(f"database {database_url}; {args.kits} kits × {args.per_kit} = {taps} offline taps on one device")
     recreate_database(args.server, args.db)
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=BASE_DIR, env=env, check=True)
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=BASE_DIR, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=BASE_DIR, env=env, check=True
+    )
     data = seed(args)
     access_log = Path(tempfile.mkstemp(prefix="offline-drain-", suffix=".log")[1])
     proc = start_gunicorn(args, env, access_log)
@@ -251,11 +266,15 @@ def main():
     sender = "service worker (Background Sync, tab closed)" if args.closed else "visit page (its own retry)"
     print(f"\nSent by: {sender}")
     print(f"  taps made offline: {figures['queued']} in {figures['tapping_s']:.1f} s of clicking")
-    print(f"  time to drain (connection back → last tap stored): {figures['drain_s']:.2f} s (target < {TARGET_S:.0f} s)")
+    print(
+        f"  time to drain (connection back → last tap stored): {figures['drain_s']:.2f} s (target < {TARGET_S:.0f} s)"
+    )
     statuses = ", ".join(line.split('"')[2].split()[0] for line in syncs)
     print(f"  sync requests: {len(syncs)} (HTTP {statuses})")
-    print(f"  actions stored {len(actions)} for {taps} taps; current outcomes {outcomes}; queue left {figures['queue_after']}")
-    print(f"  exactly once: {'yes' if once else 'NO'}; tap times kept: {'yes' if times_kept else 'NO'} (max {max_lag:.2f} s later)")
+    left = figures["queue_after"]
+    print(f"  actions stored {len(actions)} for {taps} taps; current outcomes {outcomes}; queue left {left}")
+    kept = "yes" if times_kept else "NO"
+    print(f"  exactly once: {'yes' if once else 'NO'}; tap times kept: {kept} (max {max_lag:.2f} s later)")
     ok = once and times_kept and outcomes == taps and figures["queue_after"] == 0
     print("  OK" if ok and figures["drain_s"] < TARGET_S else ("  OK (over target)" if ok else "  MISMATCH"))
     from django.db import connections

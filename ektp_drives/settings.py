@@ -127,7 +127,7 @@ LOGOUT_REDIRECT_URL = "login"
 APP_VERSION = ektp_drives.__version__
 # Offline visit pages (docs/adr/0022-offline-visit-pages-service-worker.md): after this many hours
 # unsent, the visit page warns to connect or use the field sheet; copies are deleted after the other.
-OFFLINE_WARN_HOURS = env.int("OFFLINE_WARN_HOURS", default=4)
+OFFLINE_WARN_HOURS = env.float("OFFLINE_WARN_HOURS", default=4)
 OFFLINE_COPY_MAX_HOURS = env.int("OFFLINE_COPY_MAX_HOURS", default=48)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # expiry counts from the last request (inactivity)

@@ -1,4 +1,7 @@
-"""Which visit pages a user's device keeps for offline recording (docs/adr/0022-offline-visit-pages-service-worker.md)."""
+"""Which visit pages a user's device keeps for offline recording.
+
+See docs/adr/0022-offline-visit-pages-service-worker.md.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +25,7 @@ def visits_to_prepare(user, *, today: datetime.date) -> list[Visit]:
     visits = (
         visits_visible_to(user)
         .filter(
-            Q(status=Visit.Status.IN_PROGRESS)
-            | Q(status=Visit.Status.PLANNED, date__gte=today, date__lte=tomorrow)
+            Q(status=Visit.Status.IN_PROGRESS) | Q(status=Visit.Status.PLANNED, date__gte=today, date__lte=tomorrow)
         )
         .select_related("drive", "school")
         .order_by("date", "school__name", "pk")[:MAX_PREPARED]

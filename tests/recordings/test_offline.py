@@ -94,7 +94,9 @@ def test_service_worker_script_names_the_release_and_its_shell(client, settings)
     assert config["version"] == "1.2.3"
     assert "/static/vendor/htmx/htmx.min.js" in config["shell"]
     assert config["offlineUrl"] == reverse("offline_page")
-    assert 'importScripts("/static/js/offline/queue.js"' in body and body.rstrip().endswith('"/static/js/offline/sw.js");')
+    assert 'importScripts("/static/js/offline/queue.js"' in body and body.rstrip().endswith(
+        '"/static/js/offline/sw.js");'
+    )
 
 
 def test_offline_page_is_indonesian_and_carries_no_user_data(client, operator):

@@ -9,6 +9,7 @@ Logging out deletes the offline copies; a new release's service worker takes ove
 from __future__ import annotations
 
 import datetime
+import os
 import time
 
 import pytest
@@ -18,7 +19,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from recordings.models import Recording, RecordingAction, Visit
-from tests.conftest import login_in_browser
+from tests.conftest import chromium_path, login_in_browser
 from tests.factories import OperatorFactory, visit_with_students
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -75,7 +76,8 @@ def prepare_on_home(page):
     page.wait_for_function("navigator.serviceWorker.controller !== null")
 
 
-def test_visit_page_reloads_and_reopens_offline_and_sends_each_tap_once(browser_page):
+def test_visit_page_reloads_and_reopens_offline_and_sends_each_tap_once(browser_page, settings):
+    settings.OFFLINE_WARN_HOURS = 2 / 3600  # the 4 hours before the warning, shortened to 2 s
     page = browser_page
     context = page.context
     visit, students = visit_with_students(students=8)
@@ -131,7 +133,9 @@ def test_visit_page_reloads_and_reopens_offline_and_sends_each_tap_once(browser_
     expect(row(page, students[0])).to_be_hidden()
     page.get_by_label("Hasil", exact=True).select_option("")
     queued = page.evaluate(QUEUE_ITEMS)
-    assert len(queued) == 6 and {a["queued_by"] for a in queued} == {visit.team.model.objects.get(username="petugas").pk}
+    assert len(queued) == 6 and {a["queued_by"] for a in queued} == {
+        visit.team.model.objects.get(username="petugas").pk
+    }
     assert Recording.objects.count() == 0
 
     # Close the tab; a new one at the same address, still offline, shows the 6 as unsent.
@@ -142,8 +146,12 @@ def test_visit_page_reloads_and_reopens_offline_and_sends_each_tap_once(browser_
     page.live_server_url = base
     watch(page, problems)
     page.goto(url)
-    expect(page.get_by_test_id("offline-banner")).to_contain_text("Salinan luring dari pukul")
     expect(page.get_by_test_id("unsent")).to_have_text("belum terkirim: 6")
+    # Unsent for longer than the limit: the banner asks to connect or use the field sheet.
+    banner = page.get_by_test_id("offline-banner")
+    expect(banner).to_contain_text("Ada hasil yang belum terkirim sejak pukul", timeout=20000)
+    expect(banner).to_contain_text("catat di lembar lapangan")
+    expect(banner).to_have_class("alert py-2 alert-warning")
     expect(row(page, students[3]).locator(".pending-badge")).to_be_visible()
     expect(row(page, students[1]).locator(".outcome-badge")).to_have_text("Sudah rekam sebelumnya")
     expect(page.locator('[data-tally="recorded"]')).to_have_text("2")
@@ -243,3 +251,47 @@ def test_a_new_release_takes_over_and_background_sync_sends_with_the_tab_closed(
     context.set_offline(False)
     assert wait_for(lambda: Recording.objects.filter(student=students[0], outcome=Outcome.REFUSED).exists(), 30)
     assert RecordingAction.objects.get().source == RecordingAction.Source.OFFLINE
+
+
+def test_plain_http_on_a_lan_falls_back_and_says_so_once(live_server, settings):
+    """No service worker outside a secure context: the page says once that it cannot open offline,
+    and taps are still kept on the device and sent (the behaviour before offline copies)."""
+    path = chromium_path()
+    if not path:
+        pytest.skip("Chromium is not installed")
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "ektp.lan"]
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # as the browser_page fixture does
+    visit, students = visit_with_students(students=2)
+    OperatorFactory(username="petugas")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=path, headless=True, args=["--no-sandbox", "--host-resolver-rules=MAP ektp.lan 127.0.0.1"]
+        )
+        context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta")
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        page.live_server_url = live_server.url.replace("localhost", "ektp.lan")
+        problems = []
+        watch(page, problems)
+        login_in_browser(page, "petugas")
+        page.wait_for_url(page.live_server_url + "/")
+        assert page.evaluate("window.isSecureContext") is False
+        note = page.locator("#offline-site-note")
+        expect(note).to_contain_text("tanpa HTTPS")
+        expect(page.get_by_test_id("offline-state").first).to_have_text("luring tidak tersedia di alamat tanpa HTTPS")
+        page.goto(page.live_server_url + reverse("visit_detail", args=[visit.pk]))
+        expect(note).to_be_hidden()  # said once per device
+        assert page.evaluate("navigator.serviceWorker === undefined || navigator.serviceWorker.controller === null")
+
+        context.set_offline(True)
+        page.locator(f"#student-{students[0].pk}").get_by_role("button", name="Tidak hadir").click()
+        expect(page.get_by_test_id("unsent")).to_have_text("belum terkirim: 1")
+        context.set_offline(False)
+        expect(page.get_by_test_id("unsent")).to_have_text("belum terkirim: 0", timeout=20000)
+        assert wait_for(lambda: Recording.objects.filter(student=students[0], outcome=Outcome.ABSENT).exists())
+        # Chromium's own note that it ignores COOP on an untrustworthy origin is expected here.
+        assert [p for p in problems if "Cross-Origin-Opener-Policy" not in p] == [], problems
+        context.close()
+        browser.close()

@@ -43,7 +43,7 @@
     // Who is signed in now: the service worker sends only this user's taps.
     await window.EktpStore.meta.put({ key: "session", user: userId || null, csrf: userId ? csrfToken() : "" });
     if (!canServiceWorker) {
-      if (!window.isSecureContext) {
+      if (!window.isSecureContext && userId) {
         try {
           if (!window.localStorage.getItem(INSECURE_NOTED)) {
             window.localStorage.setItem(INSECURE_NOTED, "1");
