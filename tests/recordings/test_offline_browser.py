@@ -84,7 +84,7 @@ def test_visit_page_reloads_and_reopens_offline_and_sends_each_tap_once(browser_
     later, _ = visit_with_students(
         students=1, date=timezone.localdate() + datetime.timedelta(days=5), status=Visit.Status.PLANNED
     )
-    OperatorFactory(username="petugas", first_name="Rina")
+    operator = OperatorFactory(username="petugas", first_name="Rina")
     problems = []
     watch(page, problems)
     login_in_browser(page, "petugas")
@@ -133,9 +133,7 @@ def test_visit_page_reloads_and_reopens_offline_and_sends_each_tap_once(browser_
     expect(row(page, students[0])).to_be_hidden()
     page.get_by_label("Hasil", exact=True).select_option("")
     queued = page.evaluate(QUEUE_ITEMS)
-    assert len(queued) == 6 and {a["queued_by"] for a in queued} == {
-        visit.team.model.objects.get(username="petugas").pk
-    }
+    assert len(queued) == 6 and {a["queued_by"] for a in queued} == {operator.pk}
     assert Recording.objects.count() == 0
 
     # Close the tab; a new one at the same address, still offline, shows the 6 as unsent.

@@ -82,7 +82,8 @@ async function navigate(request) {
     const response = await fetch(request);
     if (visitPage && !url.search && EktpCopies.cacheable(response)) {
       const entry = await EktpStore.copies.get(url.pathname);
-      if (entry) {
+      const session = await EktpStore.meta.get("session");
+      if (entry && session && Number(entry.user) === Number(session.user)) {
         await copies.save(url.pathname, response.clone(), {
           visit: entry.visit,
           school: entry.school,
