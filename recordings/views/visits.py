@@ -118,14 +118,14 @@ def visit_detail(request, pk: int):
     """The visit page: the school's target students with one-tap outcomes (read-only for school admins)."""
     visit = get_visible_visit_or_404(request.user, pk=pk)
     context = _visit_context(request, visit)
+    # The whole page of a visit the user may record may be kept on the device for offline use
+    # ("private": the browser only, never a shared cache); anything else must not be stored.
+    context["copyable"] = not request.htmx and not context["filtered"] and can_keep_offline_copy(request.user, visit)
     if request.htmx and request.htmx.target == "roster":
         response = render(request, "recordings/visit_roster.html", context)
     else:
         response = render(request, "recordings/visit_detail.html", context)
-    # The whole page of a visit the user may record may be kept by the service worker for offline
-    # use ("private": the browser only, never a shared cache); anything else must not be stored.
-    copyable = not request.htmx and not context["filtered"] and can_keep_offline_copy(request.user, visit)
-    response["Cache-Control"] = "private, no-cache" if copyable else "private, no-store"
+    response["Cache-Control"] = "private, no-cache" if context["copyable"] else "private, no-store"
     return response
 
 

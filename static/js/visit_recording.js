@@ -457,9 +457,18 @@
   } else {
     applyFilter();
   }
+  const copies = window.EktpOffline && window.EktpOffline.copies;
   const finished = ["done", "cancelled", "postponed"].indexOf(root.dataset.status) !== -1;
-  if (finished && !copiedAt && window.EktpOffline && window.EktpOffline.copies) {
-    window.EktpOffline.copies.drop([window.location.pathname]); // a finished visit needs no offline copy
+  if (copies && !copiedAt && finished) {
+    copies.drop([window.location.pathname]); // a finished visit needs no offline copy
+  } else if (copies && !copiedAt && root.dataset.copyable === "1" && navigator.onLine) {
+    // Opened online without being prepared first: keep it too (the service worker refreshes it later).
+    const path = root.dataset.rosterUrl;
+    copies.list().then((list) => {
+      if (!list.some((c) => c.url === path)) {
+        copies.prepare([{ url: path, visit: visitId, school: root.dataset.school, date: root.dataset.date }], userId);
+      }
+    });
   }
   window.EktpStore.migrateLegacy(window.localStorage, LEGACY_KEY)
     .catch(() => 0)

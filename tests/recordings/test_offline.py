@@ -55,13 +55,16 @@ def test_visit_page_may_be_kept_only_for_those_who_record(client, visits, operat
     response = client.get(url)
     assert response["Cache-Control"] == "private, no-cache"
     html = response.content.decode()
+    assert 'data-copyable="1"' in html
     student = visits["running"].school.students.first()
     assert student.nik not in html and student.nik[-4:] in html  # never the full NIK in the copy
     assert client.get(url, {"q": "a"})["Cache-Control"] == "private, no-store"  # the search stays out
     assert client.get(url, headers={"HX-Request": "true"})["Cache-Control"] == "private, no-store"
     admin = factories.SchoolAdminUserFactory(username="sekolah", school=visits["running"].school)
     client.force_login(admin)
-    assert client.get(url)["Cache-Control"] == "private, no-store"
+    response = client.get(url)
+    assert response["Cache-Control"] == "private, no-store"
+    assert 'data-copyable=""' in response.content.decode()
 
 
 def test_home_and_visit_list_list_the_visits_to_prepare(client, visits, operator):

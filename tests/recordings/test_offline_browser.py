@@ -207,6 +207,9 @@ def test_a_new_release_takes_over_and_background_sync_sends_with_the_tab_closed(
     A tap made offline is then sent by the worker (Background Sync) after the tab is closed."""
     page = browser_page
     visit, students = visit_with_students(students=2)
+    later, _ = visit_with_students(
+        students=1, date=timezone.localdate() + datetime.timedelta(days=5), status=Visit.Status.PLANNED
+    )
     OperatorFactory(username="petugas")
     problems = []
     watch(page, problems)
@@ -235,8 +238,16 @@ def test_a_new_release_takes_over_and_background_sync_sends_with_the_tab_closed(
     assert page.evaluate(CACHED_URLS) == [reverse("visit_detail", args=[visit.pk])]
     assert page.evaluate("navigator.serviceWorker.controller.scriptURL").endswith("/sw.js")
 
-    # Offline, the copy kept by the new worker opens and takes a tap.
+    # A visit page opened online without being prepared (next week's) is kept as well.
+    page.goto(page.live_server_url + reverse("visit_detail", args=[later.pk]))
+    assert wait_for(lambda: reverse("visit_detail", args=[later.pk]) in page.evaluate(CACHED_URLS))
     page.context.set_offline(True)
+    page.reload()
+    expect(page.get_by_test_id("offline-banner")).to_contain_text("Salinan luring dari pukul")
+    expect(page.get_by_text("Mulai kunjungan untuk mencatat hasil.")).to_be_visible()  # planned: no taps offline either
+    expect(page.locator(".outcome-form")).to_have_count(0)
+
+    # Offline, the copy kept by the new worker opens and takes a tap.
     page.goto(page.live_server_url + reverse("visit_detail", args=[visit.pk]))
     expect(page.get_by_test_id("offline-banner")).to_contain_text("Salinan luring dari pukul")
     page.locator(f"#student-{students[0].pk}").get_by_role("button", name="Menolak").click()

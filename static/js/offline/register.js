@@ -41,7 +41,11 @@
   // --- The service worker ------------------------------------------------------------------
   const ready = (async () => {
     // Who is signed in now: the service worker sends only this user's taps.
-    await window.EktpStore.meta.put({ key: "session", user: userId || null, csrf: userId ? csrfToken() : "" });
+    try {
+      await window.EktpStore.meta.put({ key: "session", user: userId || null, csrf: userId ? csrfToken() : "" });
+    } catch (e) {
+      return null; // no IndexedDB (e.g. a private window that refuses it): nothing can be kept
+    }
     if (!canServiceWorker) {
       if (!window.isSecureContext && userId) {
         try {
