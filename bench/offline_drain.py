@@ -141,6 +141,8 @@ def start_gunicorn(args, env, access_log: Path) -> subprocess.Popen:
         "2",
         "--access-logfile",
         str(access_log),
+        "--access-logformat",
+        '%(h)s "%(r)s" %(s)s %(L)s',  # the time each request took on the server, in seconds
         "--log-level",
         "warning",
     ]
@@ -269,8 +271,9 @@ def main():
     print(
         f"  time to drain (connection back → last tap stored): {figures['drain_s']:.2f} s (target < {TARGET_S:.0f} s)"
     )
-    statuses = ", ".join(line.split('"')[2].split()[0] for line in syncs)
-    print(f"  sync requests: {len(syncs)} (HTTP {statuses})")
+    answers = [line.split('"')[2].split() for line in syncs]
+    statuses = ", ".join(f"HTTP {status} in {float(took):.2f} s" for status, took in answers)
+    print(f"  sync requests: {len(syncs)} ({statuses} on the server)")
     left = figures["queue_after"]
     print(f"  actions stored {len(actions)} for {taps} taps; current outcomes {outcomes}; queue left {left}")
     kept = "yes" if times_kept else "NO"
