@@ -16,7 +16,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import expect
+from playwright.sync_api import expect, sync_playwright
 
 from recordings.models import Recording, RecordingAction, Visit
 from tests.conftest import chromium_path, login_in_browser
@@ -158,7 +158,11 @@ def test_visit_page_reloads_and_reopens_offline_and_sends_each_tap_once(browser_
     dialogs = []
     page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.get_by_role("button", name="Keluar").click()
-    assert wait_for(lambda: dialogs) and "Masih ada 6 hasil yang belum terkirim" in dialogs[0]
+    for _ in range(100):  # Playwright delivers the dialog while it runs, not during time.sleep
+        if dialogs:
+            break
+        page.wait_for_timeout(100)
+    assert dialogs and "Masih ada 6 hasil yang belum terkirim" in dialogs[0]
     expect(page.get_by_test_id("unsent")).to_have_text("belum terkirim: 6")
     assert len(page.evaluate(QUEUE_ITEMS)) == 6 and page.evaluate(CACHED_URLS)
 
@@ -272,8 +276,6 @@ def test_plain_http_on_a_lan_falls_back_and_says_so_once(live_server, settings):
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # as the browser_page fixture does
     visit, students = visit_with_students(students=2)
     OperatorFactory(username="petugas")
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=path, headless=True, args=["--no-sandbox", "--host-resolver-rules=MAP ektp.lan 127.0.0.1"]

@@ -105,10 +105,12 @@
     }));
     const keep = new Set(list.map((v) => v.url));
     const saved = await copies.prepare(list, userId);
-    items.forEach((li, i) => showState(li, saved[i]));
     // Visits no longer to prepare (finished, cancelled, past): their copies go.
-    const stale = (await copies.list()).filter((c) => !keep.has(c.url)).map((c) => c.url);
-    await copies.drop(stale);
+    const kept = await copies.list();
+    await copies.drop(kept.filter((c) => !keep.has(c.url)).map((c) => c.url));
+    // What is on the device now (a copy that could not be refreshed offline is still there).
+    const byUrl = new Map(kept.map((c) => [c.url, c]));
+    items.forEach((li) => showState(li, byUrl.get(li.dataset.url)));
     section.dataset.prepared = saved.some(Boolean) ? "1" : "0";
   }
   if (section) {
