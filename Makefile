@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format check migrate seed venv-dev clean-db bench messages
+.PHONY: run test test-js lint format check migrate seed venv-dev clean-db bench messages
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,12 @@ run: $(VENV)/.installed
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev test-js
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# JavaScript unit tests (the offline queue and tallies), with Node's built-in runner: no npm packages.
+test-js:
+	node --test tests/js/
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 
+import ektp_drives
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -75,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "schools.context_processors.role",
+                "ektp_drives.context_processors.app",
             ],
         },
     },
@@ -119,6 +122,13 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# The release (footer, service-worker caches). One definition: ektp_drives.__version__.
+APP_VERSION = ektp_drives.__version__
+# Offline visit pages (docs/adr/0022-offline-visit-pages-service-worker.md): after this many hours
+# unsent, the visit page warns to connect or use the field sheet; copies are deleted after the other.
+OFFLINE_WARN_HOURS = env.float("OFFLINE_WARN_HOURS", default=4)
+OFFLINE_COPY_MAX_HOURS = env.int("OFFLINE_COPY_MAX_HOURS", default=48)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # expiry counts from the last request (inactivity)
 # Admin sessions (under /admin/ or of is_staff users) also end when the browser closes:

@@ -72,3 +72,9 @@ def can_record_outcome(user, visit: Visit) -> bool:
 
 
 can_use_field_sheet = can_record_outcome
+
+
+def can_keep_offline_copy(user, visit: Visit) -> bool:
+    """Keep the visit page on the device for offline recording: whoever may record its outcomes
+    (never a school admin). The page shows names, class, NISN and the NIK's last 4 digits only."""
+    return can_record_outcome(user, visit)

@@ -37,6 +37,8 @@ class PasswordChangeRequiredMiddleware:
                 reverse("schools:password_first"),
                 reverse("logout"),
                 reverse("login"),
+                reverse("service_worker"),  # no data in either, and a redirect would break the worker
+                reverse("offline_page"),
                 "/i18n/",
                 settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/" + settings.STATIC_URL,
             )

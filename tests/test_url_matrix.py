@@ -59,6 +59,9 @@ EXPECTED: dict[str, dict[str, int | tuple[int, int]]] = {
     "progress_export_students": {"anon": 302, "admin_a": 200, "admin_b": 200, "operator": 200, "supervisor": 200, "superuser": 200},
     "progress_export_school_students": {"anon": 302, "admin_a": A_ONLY, "admin_b": B_ONLY, "operator": 200, "supervisor": 200, "superuser": 200},
     "progress_export_visit": {"anon": 302, "admin_a": A_ONLY, "admin_b": B_ONLY, "operator": 200, "supervisor": 200, "superuser": 200},
+    # --- service worker and offline page (no data of anyone: served to everyone) ---------------
+    "service_worker": {"anon": 200, "admin_a": 200, "admin_b": 200, "operator": 200, "supervisor": 200, "superuser": 200},
+    "offline_page": {"anon": 200, "admin_a": 200, "admin_b": 200, "operator": 200, "supervisor": 200, "superuser": 200},
     # --- drives and visits ------------------------------------------------------------------
     "drive_list": {"anon": 302, "admin_a": 403, "admin_b": 403, "operator": 200, "supervisor": 200, "superuser": 200},
     "drive_create": {"anon": 302, "admin_a": 403, "admin_b": 403, "operator": 403, "supervisor": 200, "superuser": 200},

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from recordings.models import Visit
+from recordings.offline import visits_to_prepare
 from recordings.permissions import visits_visible_to
 from recordings.selectors import headline_from_rows
 from recordings.views.progress import progress_scope, scope_rows
@@ -46,6 +47,9 @@ def home(request):
             "headline": headline,
             "own_schools": own_schools,
             "upcoming_visits": upcoming_visits,
+            "offline_visits": visits_to_prepare(request.user, today=timezone.localdate())
+            if role != Role.SCHOOL_ADMIN
+            else [],
             "no_role": False,
         },
     )

@@ -16,7 +16,9 @@ from django.views.decorators.http import require_POST
 from recordings import services
 from recordings.forms import VisitPlanForm, VisitPostponeForm
 from recordings.models import Recording, Visit
+from recordings.offline import visits_to_prepare
 from recordings.permissions import (
+    can_keep_offline_copy,
     can_plan_visit,
     can_record_outcome,
     can_use_field_sheet,
@@ -76,6 +78,7 @@ def visit_list(request):
             "drives": drives_visible_to(request.user) if staff else [],
             "q": q,
             "today": today,
+            "offline_visits": visits_to_prepare(request.user, today=today),
         },
     )
 
@@ -115,9 +118,15 @@ def visit_detail(request, pk: int):
     """The visit page: the school's target students with one-tap outcomes (read-only for school admins)."""
     visit = get_visible_visit_or_404(request.user, pk=pk)
     context = _visit_context(request, visit)
+    # The whole page of a visit the user may record may be kept on the device for offline use
+    # ("private": the browser only, never a shared cache); anything else must not be stored.
+    context["copyable"] = not request.htmx and not context["filtered"] and can_keep_offline_copy(request.user, visit)
     if request.htmx and request.htmx.target == "roster":
-        return render(request, "recordings/visit_roster.html", context)
-    return render(request, "recordings/visit_detail.html", context)
+        response = render(request, "recordings/visit_roster.html", context)
+    else:
+        response = render(request, "recordings/visit_detail.html", context)
+    response["Cache-Control"] = "private, no-cache" if context["copyable"] else "private, no-store"
+    return response
 
 
 def _back_to_visit(visit: Visit):

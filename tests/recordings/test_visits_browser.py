@@ -19,7 +19,15 @@ from tests.factories import OperatorFactory, visit_with_students
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-QUEUE_KEY = "ektp-visit-queue-v1"
+QUEUE_KEY = "ektp-visit-queue-v1"  # where earlier versions of the page kept the queue
+QUEUE_ITEMS = """() => new Promise((resolve, reject) => {
+  const open = indexedDB.open("ektp-offline");
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const get = open.result.transaction("queue").objectStore("queue").getAll();
+    get.onsuccess = () => resolve(get.result);
+  };
+})"""
 Outcome = Recording.Outcome
 
 
@@ -91,8 +99,8 @@ def test_operator_records_a_class_through_an_offline_period(browser_page):
     expect(row(students[3]).locator(".pending-badge")).to_be_visible()
     expect(row(students[3]).locator(".outcome-badge")).to_have_text("Gagal rekam, perlu ulang")
     expect(page.locator("#offline-note")).to_be_visible()
-    kept = page.evaluate(f"localStorage.getItem('{QUEUE_KEY}')")
-    queued = json.loads(kept)
+    queued = page.evaluate(QUEUE_ITEMS)
+    kept = json.dumps(queued)
     assert len(queued) == 5 and len({a["client_id"] for a in queued}) == 5
     assert all(a["tapped_at"] > 0 for a in queued)
     assert Recording.objects.count() == 1  # nothing reached the server
@@ -122,7 +130,8 @@ def test_operator_records_a_class_through_an_offline_period(browser_page):
     assert all(a.tapped_at < a.received_at for a in offline)
     assert Recording.objects.get(student=students[4]).reason == "Bukan penduduk Batanghari"
 
-    # The answer got lost and the phone sends the same taps again: nothing is recorded twice.
+    # The answer got lost and the phone sends the same taps again (here from a queue an earlier
+    # version of the page kept in localStorage, moved to IndexedDB on load): nothing is recorded twice.
     page.evaluate("([key, value]) => localStorage.setItem(key, value)", [QUEUE_KEY, kept])
     page.reload()
     expect(unsent).to_have_text("belum terkirim: 0", timeout=20000)
