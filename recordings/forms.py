@@ -161,6 +161,22 @@ class OutcomeForm(forms.Form):
     sent_at = forms.IntegerField(required=False, min_value=CLIENT_MS_MIN, max_value=CLIENT_MS_MAX)
 
 
+class OutcomeCorrectionForm(BootstrapMixin, forms.Form):
+    """A supervisor's correction of one student's outcome; the reason is kept in the history."""
+
+    student = forms.IntegerField(min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+    outcome = forms.ChoiceField(
+        label=_("Hasil yang benar"), choices=[*Recording.Outcome.choices, (UNDO, _("Belum ada hasil (hapus)"))]
+    )
+    reason = forms.CharField(
+        label=_("Alasan koreksi"), max_length=300, widget=forms.Textarea(attrs={"rows": 2, "maxlength": 300})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_fields()
+
+
 class FieldSheetUploadForm(BootstrapMixin, forms.Form):
     file = forms.FileField(
         label=_("Lembar lapangan (.xlsx)"),

@@ -72,3 +72,8 @@ def can_record_outcome(user, visit: Visit) -> bool:
 
 
 can_use_field_sheet = can_record_outcome
+
+
+def can_correct_outcome(user, visit: Visit) -> bool:
+    """Correct an outcome at any time, with a reason (after the tap window only they can)."""
+    return is_supervisor(user)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.db import DatabaseError, transaction
 from django.http import HttpResponse, JsonResponse
@@ -14,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from recordings import services
-from recordings.forms import UNDO, OutcomeForm
+from recordings.forms import UNDO, OutcomeCorrectionForm, OutcomeForm
 from recordings.models import Recording, RecordingAction, Visit
-from recordings.permissions import can_record_outcome, get_visible_visit_or_404, visits_visible_to
+from recordings.permissions import can_correct_outcome, can_record_outcome, get_visible_visit_or_404, visits_visible_to
 from recordings.selectors import visit_tallies
 from recordings.services import ActionStatus
 from recordings.sync_items import BatchUnreadable, ItemInvalid, SyncItem, clean_item, parse_batch
@@ -84,6 +85,36 @@ def visit_outcome(request, pk: int):
             "notice": notice,
         },
     )
+
+
+@require_POST
+@login_required
+def visit_outcome_correct(request, pk: int):
+    """A supervisor corrects a student's outcome at a visit (also after the tap window), with a reason."""
+    visit = get_visible_visit_or_404(request.user, pk=pk)
+    if not can_correct_outcome(request.user, visit):
+        raise PermissionDenied
+    form = OutcomeCorrectionForm(request.POST)
+    history = reverse("visit_history", args=[visit.pk])
+    if not form.is_valid():
+        messages.error(request, _("Pilih hasil yang benar dan tuliskan alasan koreksi."))
+        student_id = request.POST.get("student", "")
+        return redirect(history + (f"?siswa={student_id}" if student_id.isdigit() else ""))
+    data = form.cleaned_data
+    student = get_object_or_404(Student.objects.filter(school_id=visit.school_id), pk=data["student"])
+    try:
+        services.recording_correct(
+            visit=visit,
+            student=student,
+            outcome=None if data["outcome"] == UNDO else data["outcome"],
+            reason=data["reason"],
+            by=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Koreksi tersimpan di riwayat."))
+    return redirect(f"{history}?siswa={student.pk}")
 
 
 def _reject(client_id, message, code: str = "invalid") -> dict:
