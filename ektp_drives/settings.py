@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ektp_drives.middleware.PrivateNoStoreMiddleware",  # Cache-Control for logged-in users' pages
     "schools.middleware.PasswordChangeRequiredMiddleware",
     "ektp_drives.security.AdminSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
