@@ -129,10 +129,13 @@ def _sync_one(request, item: SyncItem, visit, student) -> dict:
         )
     if student is None or student.school_id != visit.school_id:
         return _reject(item.client_id, _("Peserta didik tidak ada di daftar kunjungan ini."), "student")
-    queued_by = item.queued_by
-    if queued_by is None and visit.status == Visit.Status.DONE:
-        queued_by = 0  # a late tap must name who made it
-    if queued_by is not None and queued_by != request.user.pk:
+    if item.queued_by is None and visit.status == Visit.Status.DONE:
+        return _reject(
+            item.client_id,
+            _("Kunjungan ini sudah selesai dan tindakan ini tidak menyebut siapa yang mencatatnya. Minta supervisor."),
+            "queued_by_missing",
+        )
+    if item.queued_by is not None and item.queued_by != request.user.pk:
         return _reject(
             item.client_id,
             _("Tindakan ini dicatat oleh pengguna lain di perangkat ini; masuk sebagai pengguna itu untuk mengirimnya."),

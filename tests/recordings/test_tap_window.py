@@ -168,7 +168,7 @@ def test_a_late_sync_must_come_from_the_user_who_queued_it(client, operator, sup
 
     actions = [action(student, tapped_at=tapped, queued_by=operator.pk), action(other, tapped_at=tapped)]
     response = client.post(reverse("visit_sync"), json.dumps({"actions": actions}), content_type="application/json")
-    assert [r["code"] for r in response.json()["results"]] == ["other_user", "other_user"]
+    assert [r["code"] for r in response.json()["results"]] == ["other_user", "queued_by_missing"]
     ok = action(other, tapped_at=tapped, queued_by=supervisor.pk)
     response = client.post(reverse("visit_sync"), json.dumps({"actions": [ok]}), content_type="application/json")
     assert response.json()["results"][0]["status"] == "applied"
