@@ -656,7 +656,8 @@ def _check_field_sheet_visit(visit: Visit) -> None:
             _("Lembar lapangan hanya bisa diunggah untuk kunjungan yang sedang berlangsung atau selesai."),
             code="visit_not_started",
         )
-    if visit.status == Visit.Status.DONE and visit.finished_at and timezone.now() > visit.finished_at + late_tap_window():
+    finished = visit.status == Visit.Status.DONE and visit.finished_at
+    if finished and timezone.now() > visit.finished_at + late_tap_window():
         raise _ask_supervisor()
 
 

@@ -138,7 +138,10 @@ def _sync_one(request, item: SyncItem, visit, student) -> dict:
     if item.queued_by is not None and item.queued_by != request.user.pk:
         return _reject(
             item.client_id,
-            _("Tindakan ini dicatat oleh pengguna lain di perangkat ini; masuk sebagai pengguna itu untuk mengirimnya."),
+            _(
+                "Tindakan ini dicatat oleh pengguna lain di perangkat ini; masuk sebagai pengguna itu untuk "
+                "mengirimnya."
+            ),
             "other_user",
         )
     try:

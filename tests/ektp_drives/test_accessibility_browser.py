@@ -26,7 +26,9 @@ async () => {
   const result = await axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21aa"]}});
   return result.violations.map(v => ({
     id: v.id, impact: v.impact,
-    nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ") + " :: " + (n.failureSummary || "").split("\\n").slice(1, 2).join(""))
+    nodes: v.nodes.slice(0, 5).map(
+      n => n.target.join(" ") + " :: " + (n.failureSummary || "").split("\\n").slice(1, 2).join("")
+    )
   }));
 }
 """
@@ -87,7 +89,12 @@ def pages_world(db):
     }
     paths = {
         "anon": ["/masuk/"],
-        "admin": ["/", f"/sekolah/{school.npsn}/peserta-didik/", f"/kunjungan/{visit.pk}/", f"/progres/sekolah/{school.pk}/"],
+        "admin": [
+            "/",
+            f"/sekolah/{school.npsn}/peserta-didik/",
+            f"/kunjungan/{visit.pk}/",
+            f"/progres/sekolah/{school.pk}/",
+        ],
         "operator": ["/", "/kunjungan/", f"/kunjungan/{visit.pk}/", "/progres/"],
         "supervisor": [
             "/",

@@ -8,7 +8,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
 
 from ektp_drives.middleware import PrivateNoStoreMiddleware
-
 from tests import test_url_matrix as matrix
 
 pytestmark = pytest.mark.django_db
@@ -59,9 +58,7 @@ def test_every_answer_to_a_logged_in_user_is_private_and_not_stored(client, worl
                     missing.append((role, name, response.status_code, header))
                 if response.status_code == 200 and PERSONAL_DATA_PAGES.get(name) == role:
                     seen_ok.add(name)
-    assert not missing, "(role, URL name, status, Cache-Control) that may be stored: " + "\n".join(
-        map(str, missing)
-    )
+    assert not missing, "(role, URL name, status, Cache-Control) that may be stored: " + "\n".join(map(str, missing))
     assert seen_ok == set(PERSONAL_DATA_PAGES)
 
 

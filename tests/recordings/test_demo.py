@@ -47,4 +47,3 @@ def test_seed_demo_refuses_without_debug_unless_told(settings):
         call_command("seed_demo")
     assert not get_user_model().objects.filter(username="admin").exists()
     assert not School.objects.exists()
-
