@@ -181,7 +181,9 @@ def visit_sync(request):
     Body: ``{"actions": [{"client_id", "visit", "student", "outcome" (or "undo"), "reason",
     "tapped_at", "sent_at", "queued_by"}]}`` with times in milliseconds of the browser's clock.
     Every item is checked (``recordings.sync_items``) before anything is written, then applied in
-    its own savepoint; the answer has one result per item, in order.
+    its own savepoint; the answer has one result per item, in order. When an item could not be
+    stored for a passing reason (a database error), the answer is a 503 with the same results, so
+    the client keeps the batch and sends it again (the items already applied are then duplicates).
     """
     try:
         actions = parse_batch(request.body)
@@ -212,4 +214,9 @@ def visit_sync(request):
         else item
         for item in checked
     ]
+    if any(result["status"] == "error" for result in results):
+        # Tell the client to keep and resend the batch: applied items come back as duplicates.
+        return JsonResponse(
+            {"results": results, "error": _("Sebagian tindakan belum tersimpan; akan dikirim ulang.")}, status=503
+        )
     return JsonResponse({"results": results})

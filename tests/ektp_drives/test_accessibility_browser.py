@@ -58,6 +58,26 @@ FOCUS_RING = """
 """
 
 
+# Text against the element's own background (or the first opaque one behind it), e.g. on hover.
+TEXT_CONTRAST = """
+(selector) => {
+  const el = document.querySelector(selector);
+  const rgb = (value) => (value.match(/[\\d.]+/g) || []).map(Number);
+  const luminance = ([r, g, b]) => {
+    const lin = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+  };
+  let behind = [255, 255, 255];
+  for (let node = el; node; node = node.parentElement) {
+    const c = rgb(getComputedStyle(node).backgroundColor);
+    if (c.length === 3 || (c.length === 4 && c[3] > 0)) { behind = c.slice(0, 3); break; }
+  }
+  const [hi, lo] = [luminance(rgb(getComputedStyle(el).color)), luminance(behind)].sort((a, b) => b - a);
+  return (hi + 0.05) / (lo + 0.05);
+}
+"""
+
+
 def focus_ring_problems(page) -> list[str]:
     ring = page.evaluate(FOCUS_RING)
     if not ring["focusVisible"] or ring["style"] == "none" or ring["width"] < 2 or ring["ratio"] < 3:
@@ -141,5 +161,11 @@ def test_no_axe_violations_on_every_roles_main_pages(browser_page, pages_world):
             problems += focus_ring_problems(page)
             page.focus('.outcome-buttons button[aria-pressed="true"]')
             problems += focus_ring_problems(page)
+            absent = '.outcome-buttons button.btn-outline-secondary[value="absent"]'
+            page.hover(absent)
+            page.wait_for_timeout(300)  # Bootstrap's colour transition
+            ratio = page.evaluate(TEXT_CONTRAST, absent)
+            if ratio < 4.5:
+                problems.append(f"'Tidak hadir' on hover: {ratio:.2f}:1")
         context.close()
     assert not problems, "\n".join(problems)

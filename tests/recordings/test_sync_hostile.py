@@ -174,3 +174,21 @@ def test_outcome_form_refuses_hostile_values_with_400(client, recording, fields)
     response = client.post(reverse("visit_outcome", args=[visit.pk]), data, HTTP_HX_REQUEST="true")
     assert response.status_code == 400
     assert written() == []
+
+
+def test_a_database_error_on_one_item_keeps_the_others_and_asks_for_a_resend(client, recording, monkeypatch):
+    from django.db import OperationalError
+
+    from recordings import services
+    from tests.faults import Fault
+
+    visit, (a, b, c) = recording
+    batch = [item(visit, a), item(visit, b), item(visit, c)]
+    Fault(monkeypatch, services, "recording_apply", n=2, error=OperationalError("server closed the connection"))
+    response = post_raw(client, json.dumps({"actions": batch}))
+    assert response.status_code == 503
+    assert [r["status"] for r in response.json()["results"]] == ["applied", "error", "applied"]
+    assert written() == sorted(uuid.UUID(batch[i]["client_id"]) for i in (0, 2))
+    monkeypatch.undo()
+    again = post_raw(client, json.dumps({"actions": batch}))
+    assert [r["status"] for r in again.json()["results"]] == ["duplicate", "applied", "duplicate"]
