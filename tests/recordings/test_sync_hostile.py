@@ -192,3 +192,19 @@ def test_a_database_error_on_one_item_keeps_the_others_and_asks_for_a_resend(cli
     monkeypatch.undo()
     again = post_raw(client, json.dumps({"actions": batch}))
     assert [r["status"] for r in again.json()["results"]] == ["duplicate", "applied", "duplicate"]
+
+
+def test_an_oversized_body_answers_json_through_the_csrf_check(recording, operator, settings):
+    """With CSRF enforced (as in a browser) the JSON body is still read only by the view."""
+    from django.test import Client
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    visit, (a, *_rest) = recording
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(operator)
+    browser.get(reverse("visit_detail", args=[visit.pk]))
+    token = browser.cookies["csrftoken"].value
+    body = json.dumps({"actions": [item(visit, a, outcome="not_eligible", reason="x" * 20_000)]})
+    response = browser.post(reverse("visit_sync"), body, content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 413
+    assert response.json()["error"]
