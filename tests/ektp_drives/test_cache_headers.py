@@ -18,6 +18,9 @@ world = matrix.world
 # role that may open it (the walk below checks every other answer too).
 PERSONAL_DATA_PAGES = {
     "home": "supervisor",
+    "schools:school_students": "admin_a",
+    "schools:student_detail": "admin_a",
+    "schools:upload_list": "supervisor",
     "visit_list": "operator",
     "visit_detail": "operator",
     "visit_attendance": "admin_a",
