@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ektp_drives.middleware.PrivateNoStoreMiddleware",  # Cache-Control for logged-in users' pages
     "schools.middleware.PasswordChangeRequiredMiddleware",
     "ektp_drives.security.AdminSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -145,6 +146,10 @@ AXES_LOCKOUT_CALLABLE = "ektp_drives.security.lockout_response"  # templates/reg
 AXES_CLIENT_IP_CALLABLE = "ektp_drives.security.client_ip"
 # Only behind a proxy that overwrites X-Real-IP (nginx in docs/operations.md) may the header be trusted.
 TRUST_X_REAL_IP = env.bool("TRUST_X_REAL_IP", default=False)
+
+# Outcomes (docs/adr/0014): a tap kept offline on a phone is still taken this many hours after its
+# visit finished (from the user who made it); later, only a supervisor's correction changes it.
+LATE_TAP_WINDOW_HOURS = env.int("LATE_TAP_WINDOW_HOURS", default=72)
 
 # Content-Security-Policy (django-csp): scripts and styles only from our own static files.
 # Inline style *attributes* are allowed (Bootstrap progress bars set style="width: ..."); inline

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from recordings.fieldsheet import MAX_UPLOAD_BYTES
 from recordings.models import Drive, Recording, Visit
 from recordings.selectors import PlanningStatus, team_candidates
+from recordings.services import CLIENT_MS_MAX, CLIENT_MS_MIN
 from schools.models import Kecamatan, School
 
 UNDO = "undo"
@@ -151,12 +152,29 @@ class VisitPostponeForm(BootstrapMixin, forms.Form):
 class OutcomeForm(forms.Form):
     """One tap. ``client_id``, ``tapped_at`` and ``sent_at`` come from the page's script."""
 
-    student = forms.IntegerField(min_value=1)
+    student = forms.IntegerField(min_value=1, max_value=2**63 - 1)
     outcome = forms.ChoiceField(choices=[*Recording.Outcome.choices, (UNDO, _("Batalkan hasil"))])
     reason = forms.CharField(required=False, max_length=300)
     client_id = forms.UUIDField(required=False)
-    tapped_at = forms.IntegerField(required=False, min_value=0)
-    sent_at = forms.IntegerField(required=False, min_value=0)
+    # Milliseconds of the browser's clock; outside 2020–2100 no working clock shows them.
+    tapped_at = forms.IntegerField(required=False, min_value=CLIENT_MS_MIN, max_value=CLIENT_MS_MAX)
+    sent_at = forms.IntegerField(required=False, min_value=CLIENT_MS_MIN, max_value=CLIENT_MS_MAX)
+
+
+class OutcomeCorrectionForm(BootstrapMixin, forms.Form):
+    """A supervisor's correction of one student's outcome; the reason is kept in the history."""
+
+    student = forms.IntegerField(min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+    outcome = forms.ChoiceField(
+        label=_("Hasil yang benar"), choices=[*Recording.Outcome.choices, (UNDO, _("Belum ada hasil (hapus)"))]
+    )
+    reason = forms.CharField(
+        label=_("Alasan koreksi"), max_length=300, widget=forms.Textarea(attrs={"rows": 2, "maxlength": 300})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_fields()
 
 
 class FieldSheetUploadForm(BootstrapMixin, forms.Form):

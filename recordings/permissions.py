@@ -78,3 +78,8 @@ def can_keep_offline_copy(user, visit: Visit) -> bool:
     """Keep the visit page on the device for offline recording: whoever may record its outcomes
     (never a school admin). The page shows names, class, NISN and the NIK's last 4 digits only."""
     return can_record_outcome(user, visit)
+
+
+def can_correct_outcome(user, visit: Visit) -> bool:
+    """Correct an outcome at any time, with a reason (after the tap window only they can)."""
+    return is_supervisor(user)

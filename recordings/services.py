@@ -13,6 +13,8 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import pghistory
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -35,6 +37,12 @@ from schools.models import School, Student
 
 # A phone clock may run ahead; a tap is never later than the moment the server receives it.
 CLOCK_TOLERANCE = datetime.timedelta(seconds=5)
+# A tap may be a little earlier than the visit's start (the team taps while the start request
+# is on its way); anything earlier did not happen at this visit.
+VISIT_START_TOLERANCE = datetime.timedelta(minutes=10)
+# Browser times (milliseconds since 1970) outside these bounds are broken clocks or forged data.
+CLIENT_MS_MIN = 1_577_836_800_000  # 2020-01-01
+CLIENT_MS_MAX = 4_102_444_800_000  # 2100-01-01
 MAX_REASON_LENGTH = 300
 
 
@@ -291,6 +299,11 @@ class ActionResult:
     recording: Recording | None  # the current outcome at the visit after this call
 
 
+def client_ms_is_valid(value) -> bool:
+    """A browser time in milliseconds: an integer (not a boolean) between 2020 and 2100."""
+    return isinstance(value, int) and not isinstance(value, bool) and CLIENT_MS_MIN <= value <= CLIENT_MS_MAX
+
+
 def tap_time_from_client(
     *, tapped_ms: int | None, sent_ms: int | None, now: datetime.datetime | None = None
 ) -> datetime.datetime:
@@ -298,9 +311,13 @@ def tap_time_from_client(
 
     The browser sends when it tapped and when it sent, both by its own clock; the elapsed time
     between them is right even when the phone's clock is wrong, so the tap happened that long
-    before the server received it.
+    before the server received it. A time that no working clock shows (1970, a boolean, the
+    year 5000) is refused rather than guessed.
     """
     now = now or timezone.now()
+    for value in (tapped_ms, sent_ms):
+        if value is not None and not client_ms_is_valid(value):
+            raise ValidationError(_("Waktu tindakan tidak sah. Muat ulang halaman."), code="tapped_at")
     if tapped_ms is None:
         return now
     if sent_ms is None:
@@ -309,19 +326,44 @@ def tap_time_from_client(
     return now - datetime.timedelta(milliseconds=age_ms)
 
 
-def _check_can_take_outcome(visit: Visit, tapped_at: datetime.datetime, source: str) -> None:
-    if visit.status == Visit.Status.IN_PROGRESS:
-        return
-    if visit.status == Visit.Status.DONE:
-        if source == RecordingAction.Source.FIELD_SHEET:
-            return
-        if visit.finished_at and tapped_at <= visit.finished_at:
-            return  # tapped while the visit ran; the phone was offline until now
-    raise ValidationError(
-        _("Hasil hanya bisa dicatat pada kunjungan yang sedang berlangsung (status: %(status)s).")
-        % {"status": visit.get_status_display()},
-        code="visit_not_in_progress",
+def late_tap_window() -> datetime.timedelta:
+    """How long after a visit finished its offline taps (and field sheets) are still taken."""
+    return datetime.timedelta(hours=settings.LATE_TAP_WINDOW_HOURS)
+
+
+def _ask_supervisor() -> ValidationError:
+    return ValidationError(
+        _(
+            "Kunjungan ini sudah selesai lebih dari %(hours)s jam yang lalu; hasilnya tidak bisa diubah lagi "
+            "dari sini. Minta supervisor untuk mengoreksinya."
+        )
+        % {"hours": settings.LATE_TAP_WINDOW_HOURS},
+        code="late",
     )
+
+
+def _check_can_take_outcome(visit: Visit, tapped_at: datetime.datetime, source: str, now: datetime.datetime) -> None:
+    """The tap window: from the visit's start to its finish; a finished visit takes late taps
+    (and field sheets, whose tap time is their confirmation) only for ``late_tap_window()``."""
+    if visit.status == Visit.Status.DONE and visit.finished_at and now > visit.finished_at + late_tap_window():
+        raise _ask_supervisor()
+    if source == RecordingAction.Source.FIELD_SHEET and visit.status in Visit.VISITED_STATUSES:
+        return
+    if visit.status not in Visit.VISITED_STATUSES:
+        raise ValidationError(
+            _("Hasil hanya bisa dicatat pada kunjungan yang sedang berlangsung (status: %(status)s).")
+            % {"status": visit.get_status_display()},
+            code="visit_not_in_progress",
+        )
+    if visit.started_at and tapped_at < visit.started_at - VISIT_START_TOLERANCE:
+        raise ValidationError(
+            _("Waktu tindakan ini sebelum kunjungan dimulai; tindakan tidak dicatat."), code="before_start"
+        )
+    if visit.status == Visit.Status.DONE and (not visit.finished_at or tapped_at > visit.finished_at):
+        raise ValidationError(
+            _("Kunjungan ini sudah selesai; hasil baru tidak bisa dicatat lagi. Minta supervisor bila perlu koreksi."),
+            code="visit_not_in_progress",
+        )
 
 
 def _check_student(visit: Visit, student: Student) -> None:
@@ -371,6 +413,7 @@ def recording_apply(
             client_id=client_id,
             source=source,
             field_sheet=field_sheet,
+            now=now,
         )
     except IntegrityError:
         # Only a racing insert of the same client id gets here (the student lock orders the rest).
@@ -387,8 +430,42 @@ def _duplicate(existing: RecordingAction, *, visit: Visit, student: Student) -> 
     return ActionResult(action=existing, status=ActionStatus.DUPLICATE, recording=current)
 
 
+def recording_correct(
+    *, visit: Visit, student: Student, outcome: str | None, reason: str, by, now: datetime.datetime | None = None
+) -> ActionResult:
+    """A supervisor's correction of a student's outcome at a visit, outside the tap window.
+
+    Kept in the action log like any tap (source "form", by the supervisor, tapped now), with the
+    reason for the correction, which is required; it always becomes the current outcome.
+    """
+    now = now or timezone.now()
+    reason = (reason or "").strip()[:MAX_REASON_LENGTH]
+    if not reason:
+        raise ValidationError(_("Tuliskan alasan koreksi."), code="reason")
+    if outcome is not None and outcome not in Recording.Outcome.values:
+        raise ValidationError(_("Hasil tidak dikenal."), code="outcome")
+    if visit.status not in Visit.VISITED_STATUSES:
+        raise ValidationError(_("Hanya hasil kunjungan yang sudah dimulai yang bisa dikoreksi."), code="status")
+    with pghistory.context(correction=reason):
+        return _recording_apply(
+            visit=visit,
+            student=student,
+            outcome=outcome,
+            reason=reason,
+            by=by,
+            tapped_at=now,
+            client_id=uuid.uuid4(),
+            source=RecordingAction.Source.FORM,
+            field_sheet=None,
+            now=now,
+            correction=True,
+        )
+
+
 @transaction.atomic
-def _recording_apply(*, visit, student, outcome, reason, by, tapped_at, client_id, source, field_sheet) -> ActionResult:
+def _recording_apply(
+    *, visit, student, outcome, reason, by, tapped_at, client_id, source, field_sheet, now, correction=False
+) -> ActionResult:
     # One lock per student orders every action on them, whether or not a Recording row exists yet.
     # FOR NO KEY UPDATE does not block inserts that merely reference the student.
     # Only the student's row: Student's default ordering joins School, and a lock without of=
@@ -406,10 +483,11 @@ def _recording_apply(*, visit, student, outcome, reason, by, tapped_at, client_i
         return _duplicate(existing, visit=visit, student=student)
     fresh = (
         Visit.objects.select_related("drive")
-        .only("status", "finished_at", "school_id", "drive__reference_date")
+        .only("status", "started_at", "finished_at", "school_id", "drive__reference_date")
         .get(pk=visit.pk)
     )
-    _check_can_take_outcome(fresh, tapped_at, source)
+    if not correction:
+        _check_can_take_outcome(fresh, tapped_at, source, now)
     _check_student(fresh, student)
 
     current = Recording.objects.filter(visit=visit, student=student).first()
@@ -419,8 +497,10 @@ def _recording_apply(*, visit, student, outcome, reason, by, tapped_at, client_i
         latest = RecordingAction.objects.filter(visit=visit, student=student, applied=True).aggregate(
             t=Max("tapped_at")
         )["t"]
-    applied = latest is None or tapped_at >= latest
+    applied = correction or latest is None or tapped_at >= latest
     previous = current.outcome if current else ""
+    # A correction's reason explains the correction; the outcome keeps one only for "not eligible".
+    kept_reason = "" if correction and outcome != Recording.Outcome.NOT_ELIGIBLE else reason
     if applied:
         if outcome is None:
             if current is not None:
@@ -428,11 +508,11 @@ def _recording_apply(*, visit, student, outcome, reason, by, tapped_at, client_i
                 current = None
         elif current is None:
             current = Recording.objects.create(
-                visit=visit, student=student, outcome=outcome, reason=reason, recorded_at=tapped_at, recorded_by=by
+                visit=visit, student=student, outcome=outcome, reason=kept_reason, recorded_at=tapped_at, recorded_by=by
             )
         else:
             current.outcome = outcome
-            current.reason = reason
+            current.reason = kept_reason
             current.recorded_at = tapped_at
             current.recorded_by = by
             current.save(update_fields=["outcome", "reason", "recorded_at", "recorded_by"])
@@ -442,7 +522,7 @@ def _recording_apply(*, visit, student, outcome, reason, by, tapped_at, client_i
         student=student,
         kind=RecordingAction.Kind.UNDO if outcome is None else RecordingAction.Kind.SET,
         outcome=outcome or "",
-        reason=reason if outcome else "",
+        reason=reason if outcome or correction else "",
         previous_outcome=previous,
         tapped_at=tapped_at,
         applied=applied,
@@ -576,6 +656,9 @@ def _check_field_sheet_visit(visit: Visit) -> None:
             _("Lembar lapangan hanya bisa diunggah untuk kunjungan yang sedang berlangsung atau selesai."),
             code="visit_not_started",
         )
+    finished = visit.status == Visit.Status.DONE and visit.finished_at
+    if finished and timezone.now() > visit.finished_at + late_tap_window():
+        raise _ask_supervisor()
 
 
 def field_sheet_preview(*, visit: Visit, uploaded_file, by):

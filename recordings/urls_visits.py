@@ -20,6 +20,7 @@ urlpatterns = [
     path("kunjungan/<int:pk>/tunda/", visits.visit_postpone, name="visit_postpone"),
     path("kunjungan/<int:pk>/batal/", visits.visit_cancel, name="visit_cancel"),
     path("kunjungan/<int:pk>/riwayat/", visits.visit_history, name="visit_history"),
+    path("kunjungan/<int:pk>/koreksi/", visits_recording.visit_outcome_correct, name="visit_outcome_correct"),
     path("kunjungan/<int:pk>/daftar-hadir/", visits.visit_attendance, name="visit_attendance"),
     path(
         "kunjungan/<int:pk>/lembar-lapangan.xlsx", visits_field_sheet.field_sheet_download, name="field_sheet_download"

@@ -7,7 +7,7 @@ import re
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -237,3 +237,12 @@ class FirstPasswordForm(BootstrapMixin, SetPasswordForm):
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].label = _("Kata sandi baru")
         self.fields["new_password2"].label = _("Ulangi kata sandi baru")
+
+
+class OwnPasswordChangeForm(FirstPasswordForm, PasswordChangeForm):
+    """Change one's own password when no change is required: the current password is asked, so a
+    borrowed session cannot lock its owner out."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = _("Kata sandi sekarang")

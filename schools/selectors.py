@@ -22,7 +22,7 @@ from schools.models import (
     Student,
     StudentListUpload,
 )
-from schools.roles import SCHOOL_ADMIN_GROUP
+from schools.roles import OPERATOR_GROUP, SCHOOL_ADMIN_GROUP, SUPERVISOR_GROUP
 
 
 def nik_region_codes() -> frozenset[str]:
@@ -120,10 +120,15 @@ def schools_with_pending_left(schools: QuerySet[School]) -> QuerySet[School]:
 
 
 def school_admin_accounts(school: School | None = None):
-    """Users in the school-admin group with their schools and profile, for the account pages."""
+    """Plain school-admin accounts with their schools and profile, for the account pages.
+
+    Only these may be reset or deactivated by a supervisor: a user who is also staff, a superuser
+    or Dukcapil staff is never one, whatever groups it is in (no taking over a stronger account).
+    """
     users = (
         get_user_model()
-        .objects.filter(groups__name=SCHOOL_ADMIN_GROUP)
+        .objects.filter(groups__name=SCHOOL_ADMIN_GROUP, is_staff=False, is_superuser=False)
+        .exclude(groups__name__in=[OPERATOR_GROUP, SUPERVISOR_GROUP])
         .select_related("account_profile")
         .prefetch_related(Prefetch("school_links", queryset=SchoolAdmin.objects.select_related("school")))
         .order_by("-is_active", "username")

@@ -24,6 +24,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -664,6 +665,12 @@ def _end_sessions(user) -> int:
     return ended
 
 
+def _require_plain_school_admin(user) -> None:
+    """Account actions touch only plain school-admin accounts (not staff, superusers, Dukcapil staff)."""
+    if not selectors.school_admin_accounts().filter(pk=user.pk).exists():
+        raise PermissionDenied
+
+
 def school_admin_create(
     *, school: School, username: str, full_name: str, phone: str = "", email: str = "", by
 ) -> tuple[object, str]:
@@ -676,12 +683,14 @@ def school_admin_create(
         user.groups.add(Group.objects.get(name=SCHOOL_ADMIN_GROUP))
         SchoolAdmin.objects.create(school=school, user=user)
         AccountProfile.objects.create(user=user, phone=phone, must_change_password=True, created_by=by)
+        _require_plain_school_admin(user)
     logger.info("school admin account %s created for school %s by %s", user.username, school.npsn, by)
     return user, password
 
 
 def school_admin_reset_password(*, user, by) -> str:
     """Give a school admin a new one-time password (the account is active again); sessions end."""
+    _require_plain_school_admin(user)
     password = one_time_password()
     with transaction.atomic():
         user.set_password(password)
@@ -698,6 +707,7 @@ def school_admin_reset_password(*, user, by) -> str:
 
 def school_admin_deactivate(*, user, by) -> None:
     """Deactivate a school admin account; its sessions end at once."""
+    _require_plain_school_admin(user)
     with transaction.atomic():
         user.is_active = False
         user.save(update_fields=["is_active"])

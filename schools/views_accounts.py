@@ -13,7 +13,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from schools import selectors, services
-from schools.forms import FirstPasswordForm, SchoolAdminCreateForm
+from schools.forms import FirstPasswordForm, OwnPasswordChangeForm, SchoolAdminCreateForm
 from schools.middleware import SESSION_KEY
 from schools.permissions import can_manage_school_admins
 
@@ -91,8 +91,11 @@ def account_deactivate(request, pk: int):
 @never_cache
 @sensitive_post_parameters()
 def password_first(request):
-    """Set one's own password (required after logging in with a one-time password)."""
-    form = FirstPasswordForm(request.user, request.POST or None)
+    """Set one's own password. Only a session that must change it (after logging in with a
+    one-time password) may skip the current one; every other change asks for it."""
+    required = bool(request.session.get(SESSION_KEY, [None, False])[1])
+    form_class = FirstPasswordForm if required else OwnPasswordChangeForm
+    form = form_class(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         update_session_auth_hash(request, user)
@@ -100,7 +103,6 @@ def password_first(request):
         request.session[SESSION_KEY] = [user.pk, False]
         messages.success(request, _("Kata sandi baru tersimpan."))
         return redirect("home")
-    required = bool(request.session.get(SESSION_KEY, [None, False])[1])
     return render(
         request,
         "schools/password_first.html",

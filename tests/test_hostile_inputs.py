@@ -9,6 +9,9 @@ upload history; the form-level refusals (empty, too large) leave no record at al
 Field sheets: the first cases are at the end of this file; the full corpus (files that are not this
 visit's sheet, tampered row ids, formulas, control characters, HTML, long notes, sizes, a commit
 killed on row N) is in tests/recordings/test_field_sheet_hostile.py.
+
+Offline sync batches and outcome posts (non-finite and huge numbers, ids as lists, objects or
+booleans, 1970 tap times, nesting bombs, oversized bodies): tests/recordings/test_sync_hostile.py.
 """
 
 from __future__ import annotations

@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from recordings import services
-from recordings.forms import VisitPlanForm, VisitPostponeForm
+from recordings.forms import OutcomeCorrectionForm, VisitPlanForm, VisitPostponeForm
 from recordings.models import Recording, Visit
 from recordings.offline import visits_to_prepare
 from recordings.permissions import (
+    can_correct_outcome,
     can_keep_offline_copy,
     can_plan_visit,
     can_record_outcome,
@@ -246,7 +247,14 @@ def visit_history(request, pk: int):
         actions = actions.filter(student_id=student_id)
         student = visit_roster(visit).filter(pk=student_id).first()
     page = Paginator(actions, HISTORY_PER_PAGE).get_page(request.GET.get("halaman"))
-    return render(request, "recordings/visit_history.html", {"visit": visit, "page": page, "student": student})
+    correction_form = None
+    if student is not None and visit.status in Visit.VISITED_STATUSES and can_correct_outcome(request.user, visit):
+        correction_form = OutcomeCorrectionForm(initial={"student": student.pk})
+    return render(
+        request,
+        "recordings/visit_history.html",
+        {"visit": visit, "page": page, "student": student, "correction_form": correction_form},
+    )
 
 
 @login_required

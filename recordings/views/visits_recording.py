@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import uuid
+import logging
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.db import DatabaseError, transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,15 +15,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from recordings import services
-from recordings.forms import UNDO, OutcomeForm
-from recordings.models import Recording, RecordingAction
-from recordings.permissions import can_record_outcome, get_visible_visit_or_404, visits_visible_to
+from recordings.forms import UNDO, OutcomeCorrectionForm, OutcomeForm
+from recordings.models import Recording, RecordingAction, Visit
+from recordings.permissions import can_correct_outcome, can_record_outcome, get_visible_visit_or_404, visits_visible_to
 from recordings.selectors import visit_tallies
 from recordings.services import ActionStatus
+from recordings.sync_items import BatchUnreadable, ItemInvalid, SyncItem, clean_item, parse_batch
 from recordings.views.visits_common import OUTCOME_BUTTONS, login_required_fragment, roster_item, tally_items
 from schools.models import Student
 
 MAX_SYNC_ACTIONS = 500
+logger = logging.getLogger(__name__)
 
 
 def _message(request, text: str, status: int):
@@ -84,8 +87,90 @@ def visit_outcome(request, pk: int):
     )
 
 
-def _reject(client_id, message) -> dict:
-    return {"client_id": str(client_id or ""), "status": "rejected", "message": str(message)}
+@require_POST
+@login_required
+def visit_outcome_correct(request, pk: int):
+    """A supervisor corrects a student's outcome at a visit (also after the tap window), with a reason."""
+    visit = get_visible_visit_or_404(request.user, pk=pk)
+    if not can_correct_outcome(request.user, visit):
+        raise PermissionDenied
+    form = OutcomeCorrectionForm(request.POST)
+    history = reverse("visit_history", args=[visit.pk])
+    if not form.is_valid():
+        messages.error(request, _("Pilih hasil yang benar dan tuliskan alasan koreksi."))
+        student_id = request.POST.get("student", "")
+        return redirect(history + (f"?siswa={student_id}" if student_id.isdigit() else ""))
+    data = form.cleaned_data
+    student = get_object_or_404(Student.objects.filter(school_id=visit.school_id), pk=data["student"])
+    try:
+        services.recording_correct(
+            visit=visit,
+            student=student,
+            outcome=None if data["outcome"] == UNDO else data["outcome"],
+            reason=data["reason"],
+            by=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Koreksi tersimpan di riwayat."))
+    return redirect(f"{history}?siswa={student.pk}")
+
+
+def _reject(client_id, message, code: str = "invalid") -> dict:
+    return {"client_id": str(client_id or ""), "status": "rejected", "code": code, "message": str(message)}
+
+
+def _sync_one(request, item: SyncItem, visit, student) -> dict:
+    """Apply one checked item in its own savepoint: a failure leaves the others as they are."""
+    if visit is None:
+        return _reject(
+            item.client_id, _("Kunjungan tidak ditemukan atau Anda tidak berhak mencatat hasilnya."), "visit"
+        )
+    if student is None or student.school_id != visit.school_id:
+        return _reject(item.client_id, _("Peserta didik tidak ada di daftar kunjungan ini."), "student")
+    if item.queued_by is None and visit.status == Visit.Status.DONE:
+        return _reject(
+            item.client_id,
+            _("Kunjungan ini sudah selesai dan tindakan ini tidak menyebut siapa yang mencatatnya. Minta supervisor."),
+            "queued_by_missing",
+        )
+    if item.queued_by is not None and item.queued_by != request.user.pk:
+        return _reject(
+            item.client_id,
+            _(
+                "Tindakan ini dicatat oleh pengguna lain di perangkat ini; masuk sebagai pengguna itu untuk "
+                "mengirimnya."
+            ),
+            "other_user",
+        )
+    try:
+        with transaction.atomic():
+            result = services.recording_apply(
+                visit=visit,
+                student=student,
+                outcome=item.outcome,
+                reason=item.reason,
+                by=request.user,
+                tapped_at=services.tap_time_from_client(tapped_ms=item.tapped_ms, sent_ms=item.sent_ms),
+                client_id=item.client_id,
+                source=RecordingAction.Source.OFFLINE,
+            )
+    except ValidationError as exc:
+        return _reject(item.client_id, " ".join(exc.messages), exc.code or "invalid")
+    except DatabaseError:
+        logger.exception("offline tap could not be stored")
+        return {
+            "client_id": str(item.client_id),
+            "status": "error",
+            "code": "retry",
+            "message": _("Tindakan belum tersimpan; akan dikirim ulang."),
+        }
+    return {
+        "client_id": str(item.client_id),
+        "status": result.status,
+        "current": result.recording.outcome if result.recording else "",
+    }
 
 
 @require_POST
@@ -94,77 +179,44 @@ def visit_sync(request):
     """Receive taps kept in the browser while offline. Each one is applied once, by its tap time.
 
     Body: ``{"actions": [{"client_id", "visit", "student", "outcome" (or "undo"), "reason",
-    "tapped_at", "sent_at"}]}`` with times in milliseconds of the browser's clock.
+    "tapped_at", "sent_at", "queued_by"}]}`` with times in milliseconds of the browser's clock.
+    Every item is checked (``recordings.sync_items``) before anything is written, then applied in
+    its own savepoint; the answer has one result per item, in order. When an item could not be
+    stored for a passing reason (a database error), the answer is a 503 with the same results, so
+    the client keeps the batch and sends it again (the items already applied are then duplicates).
     """
     try:
-        payload = json.loads(request.body or b"{}")
-        actions = payload["actions"]
-        if not isinstance(actions, list):
-            raise TypeError
-    except (ValueError, KeyError, TypeError):
+        actions = parse_batch(request.body)
+    except RequestDataTooBig:
+        return JsonResponse({"error": _("Data terlalu besar untuk dikirim sekaligus.")}, status=413)
+    except BatchUnreadable:
         return JsonResponse({"error": _("Data tidak terbaca.")}, status=400)
     if len(actions) > MAX_SYNC_ACTIONS:
         return JsonResponse({"error": _("Terlalu banyak data sekaligus.")}, status=413)
 
-    visits = {}
-    student_ids = {a.get("student") for a in actions if isinstance(a, dict) and isinstance(a.get("student"), int)}
-    students = Student.objects.in_bulk(list(student_ids))
-    results = []
-    for item in actions:
-        if not isinstance(item, dict):
-            results.append(_reject(None, _("Data tidak terbaca.")))
-            continue
+    checked: list[SyncItem | dict] = []
+    for raw in actions:
         try:
-            client_id = uuid.UUID(str(item.get("client_id")))
-        except ValueError:
-            results.append(_reject(item.get("client_id"), _("Id tindakan tidak sah.")))
-            continue
-        visit_id = item.get("visit")
-        if visit_id not in visits:
-            visit = (
-                visits_visible_to(request.user).select_related("drive", "school").filter(pk=visit_id).first()
-                if isinstance(visit_id, int)
-                else None
-            )
-            visits[visit_id] = visit if visit is not None and can_record_outcome(request.user, visit) else None
-        visit = visits[visit_id]
-        student = students.get(item.get("student"))
-        if visit is None:
-            results.append(_reject(client_id, _("Kunjungan tidak ditemukan atau Anda tidak berhak mencatat hasilnya.")))
-            continue
-        if student is None or student.school_id != visit.school_id:
-            results.append(_reject(client_id, _("Peserta didik tidak ada di daftar kunjungan ini.")))
-            continue
-        outcome = item.get("outcome")
-        if outcome != UNDO and outcome not in Recording.Outcome.values:
-            results.append(_reject(client_id, _("Hasil tidak dikenal.")))
-            continue
-        outcome = None if outcome == UNDO else outcome
-
-        def as_ms(value):
-            return int(value) if isinstance(value, int | float) and value >= 0 else None
-
-        try:
-            result = services.recording_apply(
-                visit=visit,
-                student=student,
-                outcome=outcome,
-                reason=str(item.get("reason") or "") if outcome == Recording.Outcome.NOT_ELIGIBLE else "",
-                by=request.user,
-                tapped_at=services.tap_time_from_client(
-                    tapped_ms=as_ms(item.get("tapped_at")), sent_ms=as_ms(item.get("sent_at"))
-                ),
-                client_id=client_id,
-                source=RecordingAction.Source.OFFLINE,
-            )
-        except ValidationError as exc:
-            results.append(_reject(client_id, " ".join(exc.messages)))
-            continue
-        results.append(
-            {
-                "client_id": str(client_id),
-                "status": result.status,
-                "current": result.recording.outcome if result.recording else "",
-            }
+            checked.append(clean_item(raw))
+        except ItemInvalid as exc:
+            checked.append(_reject(exc.client_id, exc.message))
+    items = [item for item in checked if isinstance(item, SyncItem)]
+    visible = visits_visible_to(request.user).select_related("drive", "school")
+    visits = {
+        visit.pk: visit
+        for visit in visible.filter(pk__in={item.visit_id for item in items})
+        if can_record_outcome(request.user, visit)
+    }
+    students = Student.objects.in_bulk({item.student_id for item in items})
+    results = [
+        _sync_one(request, item, visits.get(item.visit_id), students.get(item.student_id))
+        if isinstance(item, SyncItem)
+        else item
+        for item in checked
+    ]
+    if any(result["status"] == "error" for result in results):
+        # Tell the client to keep and resend the batch: applied items come back as duplicates.
+        return JsonResponse(
+            {"results": results, "error": _("Sebagian tindakan belum tersimpan; akan dikirim ulang.")}, status=503
         )
     return JsonResponse({"results": results})

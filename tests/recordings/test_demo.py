@@ -9,7 +9,8 @@ from schools.models import School, Student
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_reproduces_the_season_and_is_idempotent(capsys):
+def test_seed_demo_reproduces_the_season_and_is_idempotent(capsys, settings):
+    settings.DEBUG = True  # as in `make run`: no flag needed
     call_command("seed_demo")
     drive = drive_current()
     headline = drive_headline(drive)
@@ -33,6 +34,16 @@ def test_seed_demo_reproduces_the_season_and_is_idempotent(capsys):
     assert users.filter(username__startswith="sekolah-").count() == 28
 
     counts = (Student.objects.count(), Recording.objects.count(), Visit.objects.count(), users.count())
-    call_command("seed_demo")
+    call_command("seed_demo", i_know_this_is_not_production=True)
     assert (Student.objects.count(), Recording.objects.count(), Visit.objects.count(), users.count()) == counts
     assert "not seeded again" in capsys.readouterr().out
+
+
+def test_seed_demo_refuses_without_debug_unless_told(settings):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="i-know-this-is-not-production"):
+        call_command("seed_demo")
+    assert not get_user_model().objects.filter(username="admin").exists()
+    assert not School.objects.exists()

@@ -98,7 +98,7 @@ def test_home_queries_do_not_grow_with_data(client, season, supervisor, school, 
 def test_demo_home_reads_2100_and_79_38(client):
     from django.core.management import call_command
 
-    call_command("seed_demo")
+    call_command("seed_demo", i_know_this_is_not_production=True)
     assert client.login(username="dukcapil", password="demo-ektp")
     html = client.get(reverse("home")).content.decode()
     assert "2.100" in html
@@ -139,7 +139,7 @@ def test_demo_home_for_a_school_admin_in_a_fresh_database(client):
     must not re-run its latest-outcome part per student (it once took minutes here)."""
     from django.core.management import call_command
 
-    call_command("seed_demo")
+    call_command("seed_demo", i_know_this_is_not_production=True)
     assert client.login(username="sekolah-10500313", password="demo-ektp")
     headline = client.get(reverse("home")).context["headline"]
     assert headline.schools_total == 1

@@ -365,7 +365,7 @@ def test_report_query_count_is_bounded(client, supervisor, season, django_assert
 
 
 def test_demo_season_dashboard_shows_the_reported_figures(client):
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0, i_know_this_is_not_production=True)
     from django.contrib.auth import get_user_model
 
     client.force_login(get_user_model().objects.get(username="dukcapil"))
@@ -380,7 +380,7 @@ def test_demo_season_dashboard_shows_the_reported_figures(client):
 
 
 def test_demo_school_admin_sees_own_school(client):
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0, i_know_this_is_not_production=True)
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.get(username="sekolah-10500313")

@@ -245,7 +245,8 @@ def test_sync_older_offline_change_loses_to_later_online_change(client, operator
     visit, (student,) = visit_with_students(students=1)
     client.force_login(operator)
     post_outcome(client, visit, student, Outcome.BIOMETRIC_FAILURE)  # online, now
-    offline = offline_item(visit, student, "recorded", tapped_at=1_000_000, sent_at=1_000_000 + 20 * 60_000)
+    phone_clock = 1_600_000_000_000  # a phone whose clock is years behind
+    offline = offline_item(visit, student, "recorded", tapped_at=phone_clock, sent_at=phone_clock + 20 * 60_000)
     result = sync(client, [offline]).json()["results"][0]
     assert result == {"client_id": offline["client_id"], "status": "superseded", "current": "biometric_failure"}
     assert Recording.objects.get().outcome == Outcome.BIOMETRIC_FAILURE

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
@@ -140,3 +141,80 @@ def test_session_without_the_answer_is_looked_up_once(client, school_admin):
     session.save()
     assert client.get(reverse("home")).url == reverse("schools:password_first")
     assert client.session[SESSION_KEY] == [school_admin.pk, True]
+
+
+@pytest.fixture
+def stronger_accounts(school):
+    """Accounts in the school-admin group that are more than a school admin."""
+    from tests.factories import OperatorFactory, SchoolAdminUserFactory, SuperuserFactory, SupervisorFactory
+
+    group = Group.objects.get(name=SCHOOL_ADMIN_GROUP)
+    root = SuperuserFactory(username="root-in-group")
+    staff = SchoolAdminUserFactory(username="staff-in-group", school=school, is_staff=True)
+    operator = OperatorFactory(username="operator-in-group")
+    supervisor = SupervisorFactory(username="supervisor-in-group")
+    for user in (root, operator, supervisor):
+        user.groups.add(group)
+        SchoolAdmin.objects.create(user=user, school=school)
+    return [root, staff, operator, supervisor]
+
+
+@pytest.mark.parametrize("endpoint", ["schools:account_reset_password", "schools:account_deactivate"])
+def test_account_endpoints_never_touch_a_stronger_account(client, supervisor, stronger_accounts, endpoint):
+    client.force_login(supervisor)
+    for user in stronger_accounts:
+        before = (user.password, user.is_active)
+        assert client.post(reverse(endpoint, args=[user.pk])).status_code == 404, user.username
+        user.refresh_from_db()
+        assert (user.password, user.is_active) == before, user.username
+
+
+def test_account_list_hides_stronger_accounts(client, supervisor, stronger_accounts, school_admin):
+    client.force_login(supervisor)
+    shown = {user.username for user in client.get(reverse("schools:account_list")).context["accounts"]}
+    assert school_admin.username in shown
+    assert not shown & {user.username for user in stronger_accounts}
+
+
+def test_account_services_refuse_a_stronger_account(supervisor, stronger_accounts):
+    from django.core.exceptions import PermissionDenied
+
+    from schools import services
+
+    for user in stronger_accounts:
+        with pytest.raises(PermissionDenied):
+            services.school_admin_reset_password(user=user, by=supervisor)
+        with pytest.raises(PermissionDenied):
+            services.school_admin_deactivate(user=user, by=supervisor)
+
+
+def test_created_accounts_are_plain_school_admins(client, school, supervisor):
+    client.force_login(supervisor)
+    create(client, school, is_staff="on", is_superuser="on", groups="1")
+    user = get_user_model().objects.get(username="sekolah-baru")
+    assert not user.is_staff and not user.is_superuser
+    assert list(user.groups.values_list("name", flat=True)) == [SCHOOL_ADMIN_GROUP]
+
+
+def test_changing_a_password_without_a_required_change_asks_for_the_current_one(client, school_admin):
+    school_admin.set_password("lama-sekali-123")
+    school_admin.save()
+    client.force_login(school_admin)
+    url = reverse("schools:password_first")
+    assert "old_password" in client.get(url).content.decode()
+    stolen = client.post(url, {"new_password1": "punya-penyusup-9", "new_password2": "punya-penyusup-9"})
+    assert stolen.status_code == 422
+    wrong = client.post(
+        url,
+        {"old_password": "tebakan", "new_password1": "punya-penyusup-9", "new_password2": "punya-penyusup-9"},
+    )
+    assert wrong.status_code == 422
+    school_admin.refresh_from_db()
+    assert school_admin.check_password("lama-sekali-123")
+    done = client.post(
+        url,
+        {"old_password": "lama-sekali-123", "new_password1": "sungai-batang-77", "new_password2": "sungai-batang-77"},
+    )
+    assert done.status_code == 302
+    school_admin.refresh_from_db()
+    assert school_admin.check_password("sungai-batang-77")

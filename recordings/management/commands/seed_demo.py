@@ -1,12 +1,29 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from recordings.demo import DEMO_PASSWORD, seed_demo_season
 
 
 class Command(BaseCommand):
-    help = "Seed the demo season (only when the database holds no schools, students or drives)."
+    help = (
+        "Seed the demo season (only when the database holds no schools, students or drives). "
+        "Refused when DEBUG is off: the demo accounts have a published password."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--i-know-this-is-not-production",
+            action="store_true",
+            dest="not_production",
+            help="Seed even though DEBUG is off (a test or staging server, never a real one).",
+        )
 
     def handle(self, *args, **options):
+        if not settings.DEBUG and not options["not_production"]:
+            raise CommandError(
+                "DEBUG is off (a real server?): seed_demo would create accounts with a published password. "
+                "If this is not production, add --i-know-this-is-not-production."
+            )
         result = seed_demo_season()
         if result.created:
             self.stdout.write(
