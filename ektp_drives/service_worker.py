@@ -9,6 +9,8 @@ any user, so both are served to anyone.
 from __future__ import annotations
 
 import json
+from functools import cache
+from pathlib import Path
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -17,24 +19,21 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-# Everything a visit page needs to run without the network (the app shell).
-SHELL_FILES = [
-    "favicon.svg",
-    "vendor/bootstrap/bootstrap.min.css",
-    "vendor/bootstrap/bootstrap.bundle.min.js",
-    "vendor/htmx/htmx.min.js",
-    "css/app.css",
-    "css/visits.css",
-    "js/app.js",
-    "js/visit_recording.js",
-    "js/offline/queue.js",
-    "js/offline/tally.js",
-    "js/offline/drain.js",
-    "js/offline/store.js",
-    "js/offline/copies.js",
-    "js/offline/register.js",
-    "js/offline/offline_page.js",
-]
+# Everything a page needs to run without the network (the app shell): every script, style sheet
+# and icon of the project's own static folder, so a new script can never be left out of it.
+SHELL_SUFFIXES = (".js", ".css", ".svg")
+
+
+@cache
+def shell_files() -> list[str]:
+    folder = Path(settings.BASE_DIR) / "static"
+    return sorted(
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if path.suffix in SHELL_SUFFIXES and path.name != "sw.js"
+    )
+
+
 # Loaded into the worker, in this order (each one sets a global the next ones use).
 WORKER_SCRIPTS = ["js/offline/queue.js", "js/offline/drain.js", "js/offline/store.js", "js/offline/copies.js"]
 
@@ -42,7 +41,7 @@ WORKER_SCRIPTS = ["js/offline/queue.js", "js/offline/drain.js", "js/offline/stor
 def worker_config() -> dict:
     return {
         "version": settings.APP_VERSION,
-        "shell": [static(name) for name in SHELL_FILES],
+        "shell": [static(name) for name in shell_files()],
         "staticUrl": static(""),
         "offlineUrl": reverse("offline_page"),
         "visitPattern": r"^/kunjungan/\d+/$",

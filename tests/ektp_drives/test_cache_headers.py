@@ -33,14 +33,19 @@ PERSONAL_DATA_PAGES = {
     "schools:account_list": "supervisor",
 }
 
-# Pages the service worker may keep for offline use set their own header (``private, max-age=0``);
-# they must still be private. Every other answer must not be stored anywhere.
-SERVICE_WORKER_PAGES: set[str] = set()
+# Pages the service worker may keep for offline use set their own header (``private, no-cache``
+# when the user may record the visit); they must still be private.
+SERVICE_WORKER_PAGES = {"visit_detail"}
+# The worker's script and the offline page hold no personal data (the offline page lists the
+# prepared visits from the device, not from the server): revalidated on every load, never stale.
+APP_SHELL = {"service_worker", "offline_page"}
 
 
 def acceptable(name: str, header: str) -> bool:
     if name in SERVICE_WORKER_PAGES:
         return "private" in header and "public" not in header
+    if name in APP_SHELL:
+        return "no-cache" in header or "no-store" in header
     return "no-store" in header  # views that set their own (exports, one-time password) use no-store
 
 
