@@ -131,7 +131,7 @@ class VisitPostponeForm(BootstrapMixin, forms.Form):
     )
     note = forms.CharField(label=_("Keterangan"), required=False, max_length=300)
     new_date = forms.DateField(
-        label=_("Tanggal baru (boleh dikosongkan)"),
+        label=_("Tanggal baru"),
         required=False,
         widget=DateInput(),
         help_text=_("Bila diisi, kunjungan pengganti langsung dijadwalkan dengan tim dan alat yang sama."),
