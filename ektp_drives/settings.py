@@ -76,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "schools.context_processors.role",
+                "ektp_drives.context_processors.office",
             ],
         },
     },
@@ -164,6 +165,16 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     },
 }
+
+# The office, as printed on reports and named on the login page's "Lupa kata sandi?" help.
+OFFICE_NAME = env("OFFICE_NAME", default="Dinas Kependudukan dan Pencatatan Sipil")
+OFFICE_REGENCY = env("OFFICE_REGENCY", default="Kabupaten Batanghari")
+OFFICE_ADDRESS = env("OFFICE_ADDRESS", default="")
+OFFICE_CONTACT = env("OFFICE_CONTACT", default="")  # phone or e-mail for school operators
+OFFICE_PLACE = env("OFFICE_PLACE", default="Muara Bulian")  # where reports are signed
+REPORT_SIGNER_TITLE = env("REPORT_SIGNER_TITLE", default="Kepala Dinas")
+REPORT_SIGNER_NAME = env("REPORT_SIGNER_NAME", default="")
+REPORT_SIGNER_NIP = env("REPORT_SIGNER_NIP", default="")
 
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
