@@ -34,7 +34,9 @@ def permission_denied(request, exception=None):
         request,
         status=403,
         title=_("Akses ditolak"),
-        message=_("Akun Anda tidak berhak membuka halaman ini. Jika menurut Anda ini keliru, hubungi supervisor Dukcapil."),
+        message=_(
+            "Akun Anda tidak berhak membuka halaman ini. Jika menurut Anda ini keliru, hubungi supervisor Dukcapil."
+        ),
     )
 
 
@@ -44,7 +46,9 @@ def page_not_found(request, exception=None):
         request,
         status=404,
         title=_("Halaman tidak ditemukan"),
-        message=_("Alamat ini tidak ada, atau datanya tidak dapat Anda buka. Periksa alamatnya atau mulai dari beranda."),
+        message=_(
+            "Alamat ini tidak ada, atau datanya tidak dapat Anda buka. Periksa alamatnya atau mulai dari beranda."
+        ),
     )
 
 

@@ -98,6 +98,7 @@ def field_sheet_preview(request, pk: int, upload_pk: int):
         {
             "visit": visit,
             "upload": upload,
+            "expired": services.field_sheet_expired(upload),
             "changes": [r for r in rows if r["change"] != services.RowChange.NONE],
             "errors": [r for r in rows if r["errors"]],
             "notes": [r for r in rows if r.get("note")],

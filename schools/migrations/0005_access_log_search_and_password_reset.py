@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('schools', '0004_personal_data_access'),
+        ("schools", "0004_personal_data_access"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='personaldataaccess',
-            name='kind',
-            field=models.CharField(choices=[('student_viewed', 'Melihat halaman peserta didik'), ('students_exported', 'Mengunduh daftar belum terekam'), ('visit_exported', 'Mengunduh hasil kunjungan'), ('upload_file', 'Mengunduh berkas daftar yang diunggah'), ('problem_rows', 'Mengunduh baris bermasalah'), ('field_sheet', 'Mengunduh lembar lapangan'), ('student_search', 'Mencari peserta didik dengan NIK lengkap'), ('password_reset', 'Memberi kata sandi sekali pakai ke akun sekolah')], max_length=20, verbose_name='akses'),
+            model_name="personaldataaccess",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("student_viewed", "Melihat halaman peserta didik"),
+                    ("students_exported", "Mengunduh daftar belum terekam"),
+                    ("visit_exported", "Mengunduh hasil kunjungan"),
+                    ("upload_file", "Mengunduh berkas daftar yang diunggah"),
+                    ("problem_rows", "Mengunduh baris bermasalah"),
+                    ("field_sheet", "Mengunduh lembar lapangan"),
+                    ("student_search", "Mencari peserta didik dengan NIK lengkap"),
+                    ("password_reset", "Memberi kata sandi sekali pakai ke akun sekolah"),
+                ],
+                max_length=20,
+                verbose_name="akses",
+            ),
         ),
     ]

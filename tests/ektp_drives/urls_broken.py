@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from ektp_drives.urls import handler403, handler404, handler500, urlpatterns as app_urlpatterns
+from ektp_drives.urls import handler403, handler404, handler500
+from ektp_drives.urls import urlpatterns as app_urlpatterns
 
 __all__ = ["handler403", "handler404", "handler500", "urlpatterns"]
 
