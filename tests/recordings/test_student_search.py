@@ -31,9 +31,7 @@ def world(school, other_school):
     students = {
         "dede": StudentFactory(school=school, name="Dédé Ñoviantï", birth_date=adult, nipd="2024.117"),
         "nuraini": StudentFactory(school=school, name="Nur'aini Siti", birth_date=adult),
-        "young": StudentFactory(
-            school=school, name="Budi Muda", birth_date=birth_date_for_age(15, drive.reference_date)
-        ),
+        "young": StudentFactory(school=school, name="Budi Muda", birth_date=young),
         "nonik": StudentFactory(school=school, name="Budi Tanpa NIK", birth_date=adult, nik=""),
         "left": StudentFactory(
             school=school, name="Budi Keluar", birth_date=adult, is_active=False, left_on=datetime.date(2026, 7, 1)
