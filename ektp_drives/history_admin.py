@@ -40,6 +40,13 @@ class ActionFilter(LabelFilter):
         return [(code, action_label(code)) for code, _label in super().lookups(request, model_admin)]
 
 
+class ScopeFilter(MethodFilter):
+    title = _("cakupan")
+
+    def lookups(self, request, model_admin):
+        return (("tracks", _("perubahan data ini")), ("references", _("data lain yang merujuk ke data ini")))
+
+
 class RecordTypeFilter(EventModelFilter):
     title = _("jenis data")
 
@@ -63,7 +70,7 @@ class HistoryEventsAdmin(EventsAdmin):
     def get_list_filter(self, request):
         filters = [ActionFilter, RecordTypeFilter]
         if "obj" in request.GET:
-            filters.extend([MethodFilter, ObjFilter])
+            filters.extend([ScopeFilter, ObjFilter])
         elif "model" in request.GET:
             filters.append(ModelFilter)
         return filters
@@ -73,6 +80,11 @@ class HistoryEventsAdmin(EventsAdmin):
         response = super().changelist_view(request, extra_context)
         if isinstance(response, TemplateResponse) and response.context_data is not None:
             response.context_data["title"] = _("Riwayat perubahan")
+            subtitle = response.context_data.get("subtitle") or ""
+            for method in ("Tracks ", "References "):  # pghistory's English prefix before the record
+                subtitle = subtitle.removeprefix(method)
+            if subtitle:
+                response.context_data["subtitle"] = subtitle
         return response
 
     def get_changelist_instance(self, request):

@@ -175,6 +175,8 @@ def test_preview_expires_after_a_day(client, operator, sheet_upload):
     assert services.field_sheet_expired(up)
     page = client.get(reverse("field_sheet_preview", args=[visit.pk, up.pk])).content.decode()
     assert 'data-testid="preview-expired"' in page and "Simpan 1 perubahan" not in page
+    listing = client.get(reverse("field_sheet_upload", args=[visit.pk])).content.decode()
+    assert "<td>Kedaluwarsa</td>" in listing
     response = client.post(reverse("field_sheet_confirm", args=[visit.pk, up.pk]), follow=True)
     assert "sudah kedaluwarsa" in response.content.decode()
     assert not Recording.objects.exists()
