@@ -50,6 +50,10 @@ def test_a_visit_cannot_be_rescheduled_before_today(planned, supervisor):
 
 def test_plan_form_shows_the_past_date_message(client, supervisor, planned):
     client.force_login(supervisor)
+    form = client.get(reverse("visit_plan", args=[planned.drive_id])).content.decode()
+    assert f'min="{TODAY().isoformat()}"' in form
+    postpone = client.get(reverse("visit_postpone", args=[planned.pk])).content.decode()
+    assert f'min="{(TODAY() + DAY).isoformat()}"' in postpone
     response = client.post(
         reverse("visit_plan", args=[planned.drive_id]),
         {"school": planned.school_id, "date": (TODAY() - DAY).isoformat(), "kits": 1},

@@ -5,6 +5,7 @@ Indonesian in the app's layout with a way back; the lock-out page offers the way
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.conftest import login_in_browser
@@ -14,6 +15,7 @@ from tests.factories import (
     SchoolAdminUserFactory,
     SchoolFactory,
     StudentFactory,
+    VisitFactory,
     birth_date_for_age,
 )
 
@@ -50,6 +52,28 @@ def test_search_error_pages_and_lockout(browser_page, settings):
     page.get_by_role("link", name="Dédé Ñoviantï").click()
     page.wait_for_url(f"**/sekolah/{school.npsn}/peserta-didik/{student.pk}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Dédé Ñoviantï")
+
+    # The finish question names the students still unmarked, as the live tally counts them.
+    visit = VisitFactory(drive=drive, school=school, started_at=timezone.now())
+    StudentFactory(school=school, name="Eka Kedua", birth_date=birth_date_for_age(17, drive.reference_date))
+    page.goto(f"{page.live_server_url}/kunjungan/{visit.pk}/")
+    questions = []
+
+    def answer(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
+    page.get_by_role("button", name="Selesaikan kunjungan").click()
+    page.evaluate("document.querySelector('[data-tally=\"none\"]').textContent = '1'")  # as after a tap
+    page.get_by_role("button", name="Selesaikan kunjungan").click()
+    page.remove_listener("dialog", answer)
+    assert [q.split(" Hasil")[0] for q in questions] == [
+        "Selesaikan kunjungan ini? 2 peserta didik belum ditandai.",
+        "Selesaikan kunjungan ini? 1 peserta didik belum ditandai.",
+    ]
+    visit.refresh_from_db()
+    assert visit.status == "in_progress"
 
     # 404: Indonesian, the menu stays, one click back home.
     page.goto(page.live_server_url + "/tidak-ada-halaman-ini/")
