@@ -51,4 +51,4 @@ clean-db:
 # Refresh the English catalogue after changing texts (then translate the new entries and run again).
 messages: $(VENV)/.installed-dev
 	$(PY) manage.py makemessages -l en --no-obsolete -i ".venv/*" -i "var/*" -i "bench/*" -i "tests/*"
-	cd locale && ../$(PY) ../manage.py compilemessages -l en
+	cd locale && ../$(PY) ../manage.py compilemessages -l en -l id

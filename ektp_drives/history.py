@@ -28,6 +28,9 @@ PERSONAL_COLUMNS = frozenset({"nik", "kk"})
 # Columns every update touches or that never change: left out of the change list.
 HIDDEN_COLUMNS = frozenset({"id", "created_at", "updated_at"})
 EMPTY = "—"
+# One way of writing a moment and a day in every history list (admin and student page).
+DATETIME_FORMAT = "%d-%m-%Y %H:%M"
+DATE_FORMAT = "%d-%m-%Y"
 
 
 def track():
@@ -77,12 +80,12 @@ def display_value(field: models.Field | None, value, *, show_personal: bool, lab
     elif isinstance(field, models.DateTimeField) and isinstance(value, str):
         try:
             moment = datetime.datetime.fromisoformat(value)
-            text = timezone.localtime(moment).strftime("%d-%m-%Y %H:%M") if timezone.is_aware(moment) else value
+            text = timezone.localtime(moment).strftime(DATETIME_FORMAT) if timezone.is_aware(moment) else value
         except ValueError:
             text = value
     elif isinstance(field, models.DateField) and isinstance(value, str):
         try:
-            text = datetime.date.fromisoformat(value[:10]).strftime("%d-%m-%Y")
+            text = datetime.date.fromisoformat(value[:10]).strftime(DATE_FORMAT)
         except ValueError:
             text = value
     elif isinstance(field, models.ForeignKey):

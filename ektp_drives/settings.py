@@ -24,6 +24,7 @@ DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me-0123456789abcdefghij")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "ektp_drives.views_errors.csrf_failure"  # Indonesian page, in the app's layout
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -79,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "schools.context_processors.role",
                 "ektp_drives.context_processors.app",
+                "ektp_drives.context_processors.office",
             ],
         },
     },
@@ -178,6 +180,16 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     },
 }
+
+# The office, as printed on reports and named on the login page's "Lupa kata sandi?" help.
+OFFICE_NAME = env("OFFICE_NAME", default="Dinas Kependudukan dan Pencatatan Sipil")
+OFFICE_REGENCY = env("OFFICE_REGENCY", default="Kabupaten Batanghari")
+OFFICE_ADDRESS = env("OFFICE_ADDRESS", default="")
+OFFICE_CONTACT = env("OFFICE_CONTACT", default="")  # phone or e-mail for school operators
+OFFICE_PLACE = env("OFFICE_PLACE", default="Muara Bulian")  # where reports are signed
+REPORT_SIGNER_TITLE = env("REPORT_SIGNER_TITLE", default="Kepala Dinas")
+REPORT_SIGNER_NAME = env("REPORT_SIGNER_NAME", default="")
+REPORT_SIGNER_NIP = env("REPORT_SIGNER_NIP", default="")
 
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]

@@ -19,3 +19,7 @@ urlpatterns = [
     path("", include("schools.urls")),
     path("", include("recordings.urls")),
 ]
+
+handler403 = "ektp_drives.views_errors.permission_denied"
+handler404 = "ektp_drives.views_errors.page_not_found"
+handler500 = "ektp_drives.views_errors.server_error"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from recordings.fieldsheet import MAX_UPLOAD_BYTES
@@ -123,6 +126,8 @@ class VisitPlanForm(BootstrapMixin, forms.Form):
             self.fields["school"].queryset = School.objects.filter(drive_links__drive=drive).order_by("name")
         else:
             del self.fields["school"]
+        # The date picker offers today or later (the service refuses earlier dates with a message).
+        self.fields["date"].widget.attrs["min"] = timezone.localdate().isoformat()
         self.style_fields()
 
 
@@ -132,7 +137,7 @@ class VisitPostponeForm(BootstrapMixin, forms.Form):
     )
     note = forms.CharField(label=_("Keterangan"), required=False, max_length=300)
     new_date = forms.DateField(
-        label=_("Tanggal baru (boleh dikosongkan)"),
+        label=_("Tanggal baru"),
         required=False,
         widget=DateInput(),
         help_text=_("Bila diisi, kunjungan pengganti langsung dijadwalkan dengan tim dan alat yang sama."),
@@ -140,6 +145,7 @@ class VisitPostponeForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["new_date"].widget.attrs["min"] = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
         self.style_fields()
 
     def clean(self):

@@ -120,8 +120,16 @@ def drive_update(
 
 
 def _check_visit_plan(*, drive: Drive, school: School, date: datetime.date, kits: int, exclude: Visit | None = None):
+    """Visits are planned for today or later (a past date would never show under "Akan datang")."""
     if not DriveSchool.objects.filter(drive=drive, school=school).exists():
         raise ValidationError(_("Sekolah ini bukan peserta kegiatan %(drive)s.") % {"drive": drive.name}, code="school")
+    today = timezone.localdate()
+    if date < today:
+        raise ValidationError(
+            _("Tanggal kunjungan %(date)s sudah lewat; pilih hari ini (%(today)s) atau sesudahnya.")
+            % {"date": date.strftime("%d-%m-%Y"), "today": today.strftime("%d-%m-%Y")},
+            code="past",
+        )
     if not drive.start_date <= date <= drive.end_date:
         raise ValidationError(
             _("Tanggal kunjungan harus di antara %(start)s dan %(end)s.")
@@ -215,6 +223,16 @@ def visit_postpone(
         raise ValidationError(_("Pilih alasan penundaan."), code="reason")
     if reason == Visit.PostponementReason.OTHER and not note.strip():
         raise ValidationError(_("Tuliskan keterangan untuk alasan 'Lainnya'."), code="note")
+    today = timezone.localdate()
+    if new_date is not None and new_date <= today:
+        raise ValidationError(
+            _(
+                "Tanggal baru harus setelah hari ini (%(today)s): "
+                "kunjungan yang ditunda tidak diulang pada hari yang sama."
+            )
+            % {"today": today.strftime("%d-%m-%Y")},
+            code="new_date",
+        )
     visit = _locked_visit(visit)
     _require_status(
         visit, Visit.Status.PLANNED, message=_("Hanya kunjungan yang masih direncanakan yang bisa ditunda.")
@@ -236,6 +254,23 @@ def visit_postpone(
             replaces=visit,
         )
     return visit, replacement
+
+
+@transaction.atomic
+def visit_replan(*, visit: Visit, date: datetime.date, kits: int, team: Iterable = (), notes: str = "", by) -> Visit:
+    """Plan the new visit for a postponed one ("Jadwalkan ulang"): same school, once.
+
+    The postponed visit's row is locked, so two supervisors planning at once get one new visit.
+    """
+    visit = _locked_visit(visit)
+    _require_status(
+        visit, Visit.Status.POSTPONED, message=_("Hanya kunjungan yang ditunda yang bisa dijadwalkan ulang di sini.")
+    )
+    if Visit.objects.filter(replaces=visit).exists():
+        raise ValidationError(_("Kunjungan yang ditunda ini sudah punya kunjungan pengganti."), code="replaced")
+    return visit_schedule(
+        drive=visit.drive, school=visit.school, date=date, kits=kits, team=team, notes=notes, by=by, replaces=visit
+    )
 
 
 @transaction.atomic
@@ -539,6 +574,18 @@ def _recording_apply(
 
 FIELD_SHEET_NAMESPACE = uuid.UUID("6f1c2f0e-3b8e-4a57-9d1e-2f5d3c0b7a10")
 FIELD_SHEET_RETENTION_DAYS = 30
+# A preview not confirmed within a day is stale (the roster moved on): it can no longer be saved.
+FIELD_SHEET_PREVIEW_VALID = datetime.timedelta(days=1)
+
+
+def field_sheet_expired(upload, *, now: datetime.datetime | None = None) -> bool:
+    """True for a preview left unconfirmed longer than ``FIELD_SHEET_PREVIEW_VALID`` (derived, not stored)."""
+    now = now or timezone.now()
+    return (
+        upload.status == FieldSheetUpload.Status.PREVIEWED
+        and upload.uploaded_at is not None
+        and upload.uploaded_at < now - FIELD_SHEET_PREVIEW_VALID
+    )
 
 
 class RowChange:
@@ -642,12 +689,21 @@ def _field_sheet_judge(*, visit: Visit, rows: list[dict], generated_at: datetime
     return judged
 
 
+def _has_outcome(row: dict) -> bool:
+    """The row's Hasil cell holds something: an outcome code, or None for text that is not one."""
+    return row.get("outcome") != ""
+
+
 def _count_rows(upload, judged: list[dict]) -> None:
+    """Counts for the preview: rows with a Hasil ("terisi"), changes (an emptied Hasil undoes an
+    outcome, so it is a change too), unchanged filled rows and rows with a problem."""
     upload.rows = judged
-    upload.rows_total = len(judged)
+    upload.rows_total = sum(1 for r in judged if _has_outcome(r))
     upload.rows_error = sum(1 for r in judged if r["errors"])
     upload.rows_changed = sum(1 for r in judged if r["change"] != RowChange.NONE)
-    upload.rows_unchanged = upload.rows_total - upload.rows_error - upload.rows_changed
+    upload.rows_unchanged = sum(
+        1 for r in judged if _has_outcome(r) and not r["errors"] and r["change"] == RowChange.NONE
+    )
 
 
 def _check_field_sheet_visit(visit: Visit) -> None:
@@ -697,6 +753,11 @@ def field_sheet_commit(*, upload, by, now: datetime.datetime | None = None):
     if upload.status != FieldSheetUpload.Status.PREVIEWED:
         raise ValidationError(
             _("Unggahan ini sudah %(status)s.") % {"status": upload.get_status_display().lower()}, code="status"
+        )
+    if field_sheet_expired(upload, now=now):
+        raise ValidationError(
+            _("Pratinjau ini sudah kedaluwarsa (lebih dari 1 hari tidak dikonfirmasi). Unggah lembarnya lagi."),
+            code="expired",
         )
     visit = upload.visit
     _check_field_sheet_visit(visit)

@@ -480,6 +480,8 @@ class PersonalDataAccess(models.Model):
         UPLOAD_FILE = "upload_file", _("Mengunduh berkas daftar yang diunggah")
         PROBLEM_ROWS = "problem_rows", _("Mengunduh baris bermasalah")
         FIELD_SHEET = "field_sheet", _("Mengunduh lembar lapangan")
+        STUDENT_SEARCH = "student_search", _("Mencari peserta didik dengan NIK lengkap")
+        PASSWORD_RESET = "password_reset", _("Memberi kata sandi sekali pakai ke akun sekolah")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -701,6 +701,14 @@ def school_admin_reset_password(*, user, by) -> str:
         profile.deactivated_at = None
         profile.save(update_fields=["must_change_password", "deactivated_at"])
         _end_sessions(user)
+        # Whoever holds the password can open the school's personal data: the access log says who gave it.
+        link = user.school_links.select_related("school").first()
+        personal_data_access_record(
+            user=by,
+            school=link.school if link else None,
+            kind=PersonalDataAccess.Kind.PASSWORD_RESET,
+            detail=f"akun {user.username}",
+        )
     logger.info("one-time password issued for %s by %s", user.username, by)
     return password
 

@@ -52,6 +52,7 @@ B_DENIED = (404, 403)
 EXPECTED: dict[str, dict[str, int | tuple[int, int]]] = {
     # --- home, progress ---------------------------------------------------------------------
     "home": {"anon": 302, "admin_a": 200, "admin_b": 200, "operator": 200, "supervisor": 200, "superuser": 200},
+    "student_search": {"anon": 302, "admin_a": 200, "admin_b": 200, "operator": 200, "supervisor": 200, "superuser": 200},
     "progress_dashboard": {"anon": 302, "admin_a": 200, "admin_b": 200, "operator": 200, "supervisor": 200, "superuser": 200},
     "progress_report": {"anon": 302, "admin_a": 200, "admin_b": 200, "operator": 200, "supervisor": 200, "superuser": 200},
     "progress_school": {"anon": 302, "admin_a": A_ONLY, "admin_b": B_ONLY, "operator": 200, "supervisor": 200, "superuser": 200},

@@ -7,6 +7,8 @@ from django.utils import formats
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from ektp_drives.templatetags.numbers import percent_text
+
 register = template.Library()
 
 
@@ -31,8 +33,8 @@ def progress_bar(value) -> str:
     return format_html(
         '<span class="progress-cell"><svg class="progress-svg" width="100%" height="10" role="img" aria-label="{}" '
         'xmlns="http://www.w3.org/2000/svg"><rect x="0" y="0" width="100%" height="10" rx="3" fill="#e9ecef"/>{}'
-        '</svg><span class="progress-value">{}&nbsp;%</span></span>',
+        '</svg><span class="progress-value">{}</span></span>',
         _("Capaian %(value)s %%") % {"value": shown},
         fill,
-        shown,
+        percent_text(value),
     )

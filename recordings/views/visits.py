@@ -166,9 +166,12 @@ def visit_finish(request, pk: int):
 
 @login_required
 def visit_reschedule(request, pk: int):
+    """A planned visit moves to another day; a postponed one gets its new visit (same team and kits)."""
     visit = get_visible_visit_or_404(request.user, pk=pk)
     if not can_plan_visit(request.user, visit.drive):
         raise PermissionDenied
+    if visit.status == Visit.Status.POSTPONED:
+        return _visit_replan(request, visit)
     initial = {"date": visit.date, "kits": visit.kits, "team": list(visit.team.all()), "notes": visit.notes}
     form = VisitPlanForm(request.POST or None, drive=visit.drive, with_school=False, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -189,6 +192,39 @@ def visit_reschedule(request, pk: int):
             messages.success(request, _("Jadwal kunjungan diperbarui."))
             return _back_to_visit(visit)
     return render(request, "recordings/visit_reschedule.html", {"visit": visit, "form": form})
+
+
+def _visit_replan(request, visit: Visit):
+    replacement = visit.replaced_by.first()
+    if replacement is not None:
+        messages.info(request, _("Kunjungan yang ditunda ini sudah punya kunjungan pengganti."))
+        return redirect("visit_detail", pk=replacement.pk)
+    initial = {"kits": visit.kits, "team": list(visit.team.all()), "notes": visit.notes}
+    form = VisitPlanForm(request.POST or None, drive=visit.drive, with_school=False, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            replacement = services.visit_replan(
+                visit=visit,
+                date=data["date"],
+                kits=data["kits"],
+                team=data["team"],
+                notes=data["notes"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(
+                request,
+                _("Kunjungan pengganti dijadwalkan pada %(date)s.") % {"date": replacement.date.strftime("%d-%m-%Y")},
+            )
+            return redirect("visit_detail", pk=replacement.pk)
+    status = 422 if form.errors else 200
+    return render(
+        request, "recordings/visit_reschedule.html", {"visit": visit, "form": form, "replan": True}, status=status
+    )
 
 
 @login_required

@@ -81,7 +81,9 @@ def field_sheet_upload(request, pk: int):
                 form.add_error(None, message)
         else:
             return redirect("field_sheet_preview", pk=visit.pk, upload_pk=upload.pk)
-    uploads = FieldSheetUpload.objects.filter(visit=visit).select_related("uploaded_by")[:20]
+    uploads = list(FieldSheetUpload.objects.filter(visit=visit).select_related("uploaded_by")[:20])
+    for earlier in uploads:
+        earlier.expired = services.field_sheet_expired(earlier)
     return render(request, "recordings/field_sheet_upload.html", {"visit": visit, "form": form, "uploads": uploads})
 
 
@@ -98,6 +100,7 @@ def field_sheet_preview(request, pk: int, upload_pk: int):
         {
             "visit": visit,
             "upload": upload,
+            "expired": services.field_sheet_expired(upload),
             "changes": [r for r in rows if r["change"] != services.RowChange.NONE],
             "errors": [r for r in rows if r["errors"]],
             "notes": [r for r in rows if r.get("note")],

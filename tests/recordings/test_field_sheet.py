@@ -96,7 +96,7 @@ def test_round_trip_is_lossless_and_changes_nothing(client, operator, visit_and_
     assert {r.student_id for r in parsed.rows} == {s.pk for s in students}
     assert {r.name for r in parsed.rows} == {s.name for s in students}
     up = upload(client, visit, data)
-    assert (up.status, up.rows_total, up.rows_changed, up.rows_error) == ("previewed", 4, 0, 0)
+    assert (up.status, up.rows_total, up.rows_changed, up.rows_error) == ("previewed", 0, 0, 0)  # no Hasil filled in
     client.post(reverse("field_sheet_confirm", args=[visit.pk, up.pk]))
     assert not RecordingAction.objects.exists() and not Recording.objects.exists()
 
@@ -113,7 +113,7 @@ def test_filled_sheet_records_all_outcomes_and_reupload_changes_nothing(client, 
         },
     )
     up = upload(client, visit, filled)
-    assert (up.rows_changed, up.rows_unchanged, up.rows_error) == (3, 1, 0)
+    assert (up.rows_total, up.rows_changed, up.rows_unchanged, up.rows_error) == (3, 3, 0, 0)
     preview = client.get(reverse("field_sheet_preview", args=[visit.pk, up.pk])).content.decode()
     assert "Simpan 3 perubahan" in preview and "Bukan penduduk Batanghari" in preview
     assert not Recording.objects.exists()  # nothing until confirmed
@@ -255,7 +255,7 @@ def test_purge_keeps_the_record_and_drops_the_file(client, operator, visit_and_s
     path = up.file.path
     assert services.field_sheet_purge_files(now=timezone.now() + datetime.timedelta(days=31)) == 1
     up.refresh_from_db()
-    assert not up.file and up.file_purged_at and up.rows_total == 4
+    assert not up.file and up.file_purged_at and up.rows_total == 0 and len(up.rows) == 4
     import os
 
     assert not os.path.exists(path)

@@ -295,7 +295,7 @@ def test_tampered_meta_sheet_is_refused(client, visit_and_students, sheet):
     wb[META_TITLE]["B2"].value = "999999"
     out = io.BytesIO()
     wb.save(out)
-    assert preview(client, visit, out.getvalue())[0].rows_total == 4
+    assert len(preview(client, visit, out.getvalue())[0].rows) == 4  # read and judged, every row
 
 
 def test_field_sheet_of_another_visit_is_refused(client, operator, visit_and_students, sheet):

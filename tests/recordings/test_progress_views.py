@@ -48,7 +48,7 @@ def season(school, other_school):
 
 def text_of(response, testid: str) -> str:
     match = re.search(rf'data-testid="{testid}">([^<]*)', response.content.decode())
-    return match.group(1).replace("&nbsp;", " ").strip() if match else ""
+    return match.group(1).replace("&nbsp;", " ").replace("\xa0", " ").strip() if match else ""
 
 
 def npsns(response) -> list[str]:

@@ -117,7 +117,7 @@ def test_account_list_queries_bounded(client, school, supervisor, django_assert_
         create(client, school, username=f"sekolah-{index}")
     with django_assert_max_num_queries(8):
         response = client.get(reverse("schools:account_list"))
-    assert response.content.decode().count("Belum ganti sandi") == 5
+    assert response.content.decode().count("Belum ganti kata sandi") == 5
 
 
 def test_forced_change_is_decided_at_login(client, school_admin):
