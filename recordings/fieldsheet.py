@@ -23,6 +23,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ektp_drives import spreadsheets
 from recordings.models import Recording, Visit
 
 logger = logging.getLogger(__name__)
@@ -77,11 +78,8 @@ def _normalise(value: str) -> str:
 
 
 def _text(cell, value) -> None:
-    """Write text as text: a name starting with '=' must never become a formula."""
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-        cell.number_format = "@"
+    """Write text as text, exactly (the sheet comes back): a name starting with '=' is never a formula."""
+    spreadsheets.set_text(cell, value, exact=True)
 
 
 @dataclass
@@ -195,9 +193,7 @@ def build_field_sheet(*, visit: Visit, rows: list[RosterRow], generated_at: date
         _text(meta.cell(row=index, column=2), value)
     meta.sheet_state = "veryHidden"
 
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.workbook_bytes(wb)
 
 
 class FieldSheetUnreadable(Exception):
