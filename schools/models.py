@@ -265,8 +265,11 @@ class StudentListUpload(models.Model):
         CLI = "cli", _("Baris perintah")
 
     class FileFormat(models.TextChoices):
-        DAPODIK = "dapodik", _("Dapodik (XLSX)")
+        DAPODIK = "dapodik", _("Dapodik")
         XLSX = "xlsx", _("Templat / XLSX")
+        XLS = "xls", _("XLS (Excel 97-2003, WPS)")
+        XLSB = "xlsb", "XLSB"
+        ODS = "ods", _("ODS (LibreOffice)")
         CSV = "csv", "CSV"
 
     school = models.ForeignKey(

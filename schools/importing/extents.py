@@ -1,0 +1,179 @@
+"""How far the filled cells of a sheet reach, read from the raw file before calamine builds the sheet.
+
+calamine builds each sheet as a dense grid from A1 to its last filled cell, so a small file with one
+cell far away asks for gigabytes (a 5 KB .xls with cells at A1 and IV65536 took 6.6 s and 1 GB).
+These scans read only record headers or tags (no cell values, no XML parsing) and return
+``(last row, last column)`` per sheet, 1-based; the reader compares them with its limits.
+A damaged file raises ``ValueError``.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+
+import olefile
+
+
+
+def whole_tags(stream, size: int):
+    """Yield a stream's bytes in chunks of about ``size`` that do not cut a tag in two."""
+    tail = b""
+    while chunk := stream.read(size):
+        buffer = tail + chunk
+        cut = buffer.rfind(b"<")
+        if cut == -1 or len(buffer) - cut > 4096:  # no tag, or one too long for a row or a cell
+            cut = len(buffer)
+        if cut:
+            yield buffer[:cut]
+        tail = buffer[cut:]
+    if tail:
+        yield tail
+
+
+# --- OpenDocument (.ods): content.xml --------------------------------------------------------
+
+_ODS_TAG = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>")
+_ROWS_REPEATED = re.compile(rb'table:number-rows-repeated="(\d+)"')
+_COLUMNS_REPEATED = re.compile(rb'table:number-columns-repeated="(\d+)"')
+
+
+def ods_extents(stream) -> list[tuple[int, int]]:
+    """Extent of each table of an ODS ``content.xml``. Repeated rows and cells count as often as
+    they repeat (calamine expands them); an empty self-closing cell does not count."""
+    extents: list[tuple[int, int]] = []
+    last_row = last_column = row = column = 0
+    row_repeat = 1
+    row_filled = in_cell = False
+    cell_end = 0
+    for buffer in whole_tags(stream, 1 << 20):
+        for match in _ODS_TAG.finditer(buffer):
+            closing, tag, attributes, empty = match.group(1), match.group(2), match.group(3), match.group(4)
+            if tag == b"table":
+                if closing:
+                    extents.append((last_row, last_column))
+                elif not empty:
+                    last_row = last_column = row = 0
+                continue
+            if tag == b"table-row":
+                if closing:
+                    if in_cell:
+                        in_cell = False
+                    if row_filled:
+                        last_row = max(last_row, row + row_repeat)
+                    row += row_repeat
+                    continue
+                found = _ROWS_REPEATED.search(attributes)
+                row_repeat = int(found.group(1)) if found else 1
+                column, row_filled = 0, False
+                if empty:
+                    row += row_repeat
+                continue
+            # a cell
+            if closing:
+                if in_cell:
+                    row_filled = True
+                    last_column = max(last_column, cell_end)
+                    in_cell = False
+                continue
+            found = _COLUMNS_REPEATED.search(attributes)
+            repeat = int(found.group(1)) if found else 1
+            valued = b"office:value-type" in attributes
+            if empty:
+                if valued:
+                    row_filled = True
+                    last_column = max(last_column, column + repeat)
+            else:
+                in_cell, cell_end = True, column + repeat  # content (text) follows: filled
+            column += repeat
+    return extents
+
+
+# --- Excel binary workbook (.xlsb): xl/worksheets/*.bin ---------------------------------------
+
+_BRT_ROW_HDR = 0
+_BRT_CELLS = frozenset(range(2, 12))  # RK, error, bool, real, string, shared string, the four formula kinds
+
+
+def _read_varint(data: bytes, position: int, limit: int) -> tuple[int, int]:
+    value = shift = 0
+    for _ in range(limit):
+        if position >= len(data):
+            raise ValueError("record header cut off")
+        byte = data[position]
+        position += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            break
+    return value, position
+
+
+def xlsb_extent(data: bytes) -> tuple[int, int]:
+    """Extent of one XLSB worksheet part from its records: each row header gives the row, each
+    filled cell its column (blank cells, which calamine skips, do not count)."""
+    last_row = last_column = 0
+    row = -1
+    position = 0
+    size = len(data)
+    while position < size:
+        kind, position = _read_varint(data, position, 2)
+        length, position = _read_varint(data, position, 4)
+        end = position + length
+        if end > size:
+            raise ValueError("record cut off")
+        if kind == _BRT_ROW_HDR and length >= 4:
+            row = struct.unpack_from("<I", data, position)[0]
+        elif kind in _BRT_CELLS and length >= 4 and row >= 0:
+            column = struct.unpack_from("<I", data, position)[0]
+            last_row, last_column = max(last_row, row + 1), max(last_column, column + 1)
+        position = end
+    return last_row, last_column
+
+
+# --- Excel 97-2003 (.xls, WPS .et): the BIFF8 Workbook stream ------------------------------------
+
+_BIFF_BOF, _BIFF_EOF = 0x0809, 0x000A
+_BIFF_CELLS = frozenset({0x0006, 0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x00D6})  # formula, number, label, …
+_BIFF_MULRK = 0x00BD
+
+
+def xls_workbook_stream(data: bytes) -> bytes:
+    """The Workbook (BIFF8) or Book (BIFF5) stream of an OLE2 file."""
+    if not olefile.isOleFile(data):
+        raise ValueError("not an OLE2 file")
+    with olefile.OleFileIO(data) as ole:
+        for name in ("Workbook", "Book"):
+            if ole.exists(name):
+                return ole.openstream(name).read()
+    raise ValueError("no workbook stream")
+
+
+def xls_extents(stream: bytes) -> list[tuple[int, int]]:
+    """Extent of each worksheet of a BIFF stream from its cell records (row and column are the first
+    two 16-bit numbers of each; MULRK spans to the column at its end)."""
+    extents: list[tuple[int, int]] = []
+    depth = 0
+    last_row = last_column = 0
+    position, size = 0, len(stream)
+    while position + 4 <= size:
+        kind, length = struct.unpack_from("<HH", stream, position)
+        position += 4
+        end = position + length
+        if end > size:
+            raise ValueError("record cut off")
+        if kind == _BIFF_BOF:
+            if depth == 0:  # a new substream: the globals, then one per sheet (charts nest inside)
+                last_row = last_column = 0
+            depth += 1
+        elif kind == _BIFF_EOF and depth:
+            depth -= 1
+            if depth == 0:
+                extents.append((last_row, last_column))
+        elif length >= 4 and (kind in _BIFF_CELLS or kind == _BIFF_MULRK):
+            row, column = struct.unpack_from("<HH", stream, position)
+            if kind == _BIFF_MULRK and length >= 6:
+                column = struct.unpack_from("<H", stream, end - 2)[0]
+            last_row, last_column = max(last_row, row + 1), max(last_column, column + 1)
+        position = end
+    return extents
