@@ -422,7 +422,8 @@ def _read_zip_workbook(data: bytes, archive: zipfile.ZipFile, kind: str, *, max_
         else:
             found = []
             for info in archive.infolist():
-                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".bin"):
+                name = info.filename
+                if name.startswith("xl/worksheets/") and name.endswith(".bin") and "binaryIndex" not in name:
                     found.append(extents.xlsb_extent(archive.read(info)))
     except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise _corrupt(kind) from exc
