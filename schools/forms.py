@@ -42,7 +42,7 @@ class StudentListUploadForm(BootstrapMixin, forms.Form):
     file = forms.FileField(
         label=_("Berkas daftar peserta didik"),
         help_text=_("Unduhan Dapodik “Daftar Peserta Didik” (XLSX) apa adanya, templat aplikasi, atau CSV."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,text/csv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.xlsb,.ods,.et,.csv,text/csv"}),
     )
     whole_list = forms.BooleanField(
         label=_("Berkas ini berisi semua peserta didik aktif sekolah"),

@@ -15,7 +15,6 @@ import struct
 import olefile
 
 
-
 def whole_tags(stream, size: int):
     """Yield a stream's bytes in chunks of about ``size`` that do not cut a tag in two."""
     tail = b""

@@ -130,7 +130,9 @@ def _too_many_rows(limit: int) -> UnreadableFile:
 
 
 SPREADSHEET_SUFFIXES = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xlsb": "xlsb", ".ods": "ods", ".xls": "xls", ".et": "xls"}
-SAVE_AS_XLSX = gettext_lazy("Buka berkas di Excel, LibreOffice atau WPS, pilih Simpan sebagai → Excel 2007-365 (.xlsx), lalu unggah lagi.")
+SAVE_AS_XLSX = gettext_lazy(
+    "Buka berkas di Excel, LibreOffice atau WPS, pilih Simpan sebagai → Excel 2007-365 (.xlsx), lalu unggah lagi."
+)
 
 
 def _save_as_xlsx(code: str, problem: str) -> UnreadableFile:
@@ -159,7 +161,9 @@ def detect_kind(head: bytes, name: str) -> str:
         if suffix in (".xls", ".et", ".xlt", ""):
             return "xls"
         if suffix in (".xlsx", ".xlsm", ".xlsb"):
-            raise _save_as_xlsx("protected", _("Berkas Excel ini dilindungi kata sandi atau tersimpan dalam format lama."))
+            raise _save_as_xlsx(
+                "protected", _("Berkas Excel ini dilindungi kata sandi atau tersimpan dalam format lama.")
+            )
         raise UnreadableFile(
             "wrong_type",
             _("Jenis berkas tidak didukung (%(suffix)s). Unggah XLSX, XLS, ODS atau CSV.") % {"suffix": suffix},
@@ -173,9 +177,7 @@ def detect_kind(head: bytes, name: str) -> str:
     if suffix in SPREADSHEET_SUFFIXES:
         raise _corrupt(SPREADSHEET_SUFFIXES[suffix])
     if suffix in (".numbers", ".fods", ".xml", ".wps", ".wks", ".123"):
-        raise _save_as_xlsx(
-            "wrong_type", _("Format %(suffix)s tidak bisa dibaca aplikasi.") % {"suffix": suffix}
-        )
+        raise _save_as_xlsx("wrong_type", _("Format %(suffix)s tidak bisa dibaca aplikasi.") % {"suffix": suffix})
     raise UnreadableFile(
         "wrong_type",
         _("Jenis berkas tidak didukung (%(suffix)s). Unggah XLSX, XLS, ODS atau CSV.") % {"suffix": suffix},

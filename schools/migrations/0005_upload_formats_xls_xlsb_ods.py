@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('schools', '0004_personal_data_access'),
+        ("schools", "0004_personal_data_access"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='studentlistupload',
-            name='file_format',
-            field=models.CharField(blank=True, choices=[('dapodik', 'Dapodik'), ('xlsx', 'Templat / XLSX'), ('xls', 'XLS (Excel 97-2003, WPS)'), ('xlsb', 'XLSB'), ('ods', 'ODS (LibreOffice)'), ('csv', 'CSV')], max_length=8, verbose_name='format'),
+            model_name="studentlistupload",
+            name="file_format",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("dapodik", "Dapodik"),
+                    ("xlsx", "Templat / XLSX"),
+                    ("xls", "XLS (Excel 97-2003, WPS)"),
+                    ("xlsb", "XLSB"),
+                    ("ods", "ODS (LibreOffice)"),
+                    ("csv", "CSV"),
+                ],
+                max_length=8,
+                verbose_name="format",
+            ),
         ),
     ]
