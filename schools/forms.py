@@ -158,6 +158,16 @@ class StudentForm(BootstrapMixin, forms.Form):
         self.row = row
         return cleaned
 
+    def note_number_check(self, student: Student) -> None:
+        """Say on the NIK / No KK field that the number may have been rounded, and that saving the
+        checked number clears the flag."""
+        for name, code in (("nik", "nik_excel_rounded"), ("kk", "kk_excel_rounded")):
+            if code in (student.data_warnings or ()):
+                self.fields[name].help_text = _(
+                    "Perlu dicek: mungkin dibulatkan spreadsheet. Cocokkan dengan fotokopi KK; "
+                    "menyimpan formulir ini menghapus tanda itu."
+                )
+
     @property
     def values(self) -> dict:
         """The normalised values to save (after ``is_valid()``)."""

@@ -110,10 +110,6 @@ WARNING_LABELS = {
     "nisn_zeros_restored": gettext_lazy("NISN: angka 0 di depan dikembalikan"),
     "birth_date_two_digit_year": gettext_lazy("Tahun lahir ditulis dua angka"),
 }
-# A NIK or No KK read from a number cell and ending in 0: a spreadsheet keeps 15 significant digits,
-# so the 16th may have been lost. The student carries the flag until a text cell or a fix clears it.
-ROUNDED_CODES = ("nik_excel_rounded", "kk_excel_rounded")
-ROUNDED_LABEL = gettext_lazy("perlu dicek: mungkin dibulatkan")
 
 
 @dataclass(frozen=True, slots=True)
