@@ -47,10 +47,6 @@ CSV_NOTE = gettext_lazy(
     "# Catatan: CSV ini untuk Excel berbahasa Indonesia (pemisah titik koma, desimal koma). "
     "NIK, No KK dan NISN diawali tanda ' agar tetap teks. Unduh XLSX agar angka tersimpan tepat."
 )
-CSV_HELP = gettext_lazy(
-    "CSV untuk Excel berbahasa Indonesia (pemisah titik koma). XLSX menyimpan NIK, No KK dan NISN dengan tepat; "
-    "di CSV angka bisa dibulatkan atau kehilangan angka 0 di depan saat disimpan ulang."
-)
 
 
 @dataclass(frozen=True)

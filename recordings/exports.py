@@ -2,7 +2,6 @@
 (``ektp_drives.spreadsheets``), named here for the recordings views."""
 
 from ektp_drives.spreadsheets import (  # noqa: F401 - re-exported
-    CSV_HELP,
     DANGEROUS_PREFIXES,
     DATE,
     DATETIME,
