@@ -176,3 +176,35 @@ def xls_extents(stream: bytes) -> list[tuple[int, int]]:
             last_row, last_column = max(last_row, row + 1), max(last_column, column + 1)
         position = end
     return extents
+
+
+# --- formulas (the field sheet takes no formula, and calamine gives only their cached results) ----
+
+_ODS_FORMULA = re.compile(rb"<table:(?:covered-)?table-cell\b[^>]*\btable:formula=")
+_BRT_FORMULAS = frozenset({8, 9, 10, 11})
+_BIFF_FORMULAS = frozenset({0x0006, 0x04BC, 0x0221})  # FORMULA, SHRFMLA, ARRAY
+
+
+def ods_has_formula(stream) -> bool:
+    return any(_ODS_FORMULA.search(buffer) for buffer in whole_tags(stream, 1 << 20))
+
+
+def xlsb_has_formula(data: bytes) -> bool:
+    position, size = 0, len(data)
+    while position < size:
+        kind, position = _read_varint(data, position, 2)
+        length, position = _read_varint(data, position, 4)
+        if kind in _BRT_FORMULAS:
+            return True
+        position += length
+    return False
+
+
+def xls_has_formula(stream: bytes) -> bool:
+    position, size = 0, len(stream)
+    while position + 4 <= size:
+        kind, length = struct.unpack_from("<HH", stream, position)
+        if kind in _BIFF_FORMULAS:
+            return True
+        position += 4 + length
+    return False

@@ -415,22 +415,71 @@ def _read_xlsx(data: bytes, archive: zipfile.ZipFile, *, max_rows: int | None) -
     return table
 
 
-def _read_zip_workbook(data: bytes, archive: zipfile.ZipFile, kind: str, *, max_rows: int | None) -> Table:
-    """ODS (content.xml) or XLSB (xl/worksheets/*.bin): every sheet's extent is scanned first."""
+def workbook_kind(data: bytes) -> str | None:
+    """ "xls", "ods", "xlsb" or "xlsx" from the content of a spreadsheet file, None for anything else."""
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    if not data.startswith(b"PK\x03\x04"):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return _zip_kind(archive, "xlsx")
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return "xlsx"
+
+
+def check_workbook(data: bytes, kind: str, *, max_rows: int | None) -> bool:
+    """The checks an XLS, XLSB or ODS file passes before calamine opens it (ZIP limits, every
+    sheet's extent); returns whether any cell holds a formula. Raises UnreadableFile."""
+    if kind == "xls":
+        try:
+            stream = extents.xls_workbook_stream(data)
+            found = extents.xls_extents(stream)
+        except Exception as exc:  # olefile raises several error types for damaged containers
+            raise _corrupt("xls") from exc
+        for rows, columns in found:
+            _check_extent(rows, columns, max_rows=max_rows)
+        return extents.xls_has_formula(stream)
+    archive = _check_zip(data, max_unpacked=WEB_MAX_UNPACKED_BYTES, kind=kind)
+    _scan_zip_workbook(archive, kind, max_rows=max_rows)
+    try:
+        if kind == "ods":
+            with archive.open("content.xml") as stream:
+                return extents.ods_has_formula(stream)
+        return any(extents.xlsb_has_formula(archive.read(name)) for name in _xlsb_sheet_parts(archive))
+    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise _corrupt(kind) from exc
+
+
+def open_workbook(data: bytes, kind: str):
+    """The calamine workbook of a checked file (close it after use)."""
+    return _open_workbook(data, kind)
+
+
+def _xlsb_sheet_parts(archive: zipfile.ZipFile) -> list[str]:
+    return [
+        name
+        for name in archive.namelist()
+        if name.startswith("xl/worksheets/") and name.endswith(".bin") and "binaryIndex" not in name
+    ]
+
+
+def _scan_zip_workbook(archive: zipfile.ZipFile, kind: str, *, max_rows: int | None) -> None:
     try:
         if kind == "ods":
             with archive.open("content.xml") as stream:
                 found = extents.ods_extents(stream)
         else:
-            found = []
-            for info in archive.infolist():
-                name = info.filename
-                if name.startswith("xl/worksheets/") and name.endswith(".bin") and "binaryIndex" not in name:
-                    found.append(extents.xlsb_extent(archive.read(info)))
+            found = [extents.xlsb_extent(archive.read(name)) for name in _xlsb_sheet_parts(archive)]
     except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise _corrupt(kind) from exc
     for rows, columns in found:
         _check_extent(rows, columns, max_rows=max_rows)
+
+
+def _read_zip_workbook(data: bytes, archive: zipfile.ZipFile, kind: str, *, max_rows: int | None) -> Table:
+    """ODS (content.xml) or XLSB (xl/worksheets/*.bin): every sheet's extent is scanned first."""
+    _scan_zip_workbook(archive, kind, max_rows=max_rows)
     table, _index, _name = _first_table(_open_workbook(data, kind), kind, max_rows=max_rows)
     return table
 
