@@ -154,3 +154,24 @@ def test_xls_extent_is_read_from_the_cell_records_before_calamine():
     assert max(extents.xls_extents(stream)) == (65536, 256)
     stream = extents.xls_workbook_stream(SAMPLE.with_suffix(".xls").read_bytes())
     assert max(extents.xls_extents(stream)) == (156, 66)
+
+
+def test_ods_extent_scan_does_not_depend_on_where_the_chunks_are_cut():
+    class Tiny(io.BytesIO):
+        def read(self, size=-1):
+            return super().read(997)
+
+    with zipfile.ZipFile(SAMPLE.with_suffix(".ods")) as archive:
+        content = archive.read("content.xml")
+    assert extents.ods_extents(Tiny(content)) == extents.ods_extents(io.BytesIO(content)) == [(156, 66)]
+
+
+def test_ods_row_tag_hiding_its_repeat_behind_a_quoted_bracket_is_refused():
+    sneaky = (
+        '<table:table-row table:style-name="a>b" table:number-rows-repeated="1000000">'
+        '<table:table-cell office:value-type="float" office:value="1"/></table:table-row>'
+    )
+    data = synthetic.ods_bytes([["Nama", "JK", "Tanggal Lahir", "NIK"]], extra_rows_xml=sneaky)
+    with pytest.raises(UnreadableFile) as error:
+        read_table(data, "licik.ods")
+    assert error.value.code == "corrupt"
