@@ -176,6 +176,10 @@ _BIFF_MULRK = 0x00BD
 _TWO_WORDS = struct.Struct("<HH")
 
 
+class EncryptedWorkbook(ValueError):
+    """An OLE2 file holding an encrypted XLSX (a workbook saved with a password)."""
+
+
 def xls_workbook_stream(data: bytes) -> bytes:
     """The Workbook (BIFF8) or Book (BIFF5) stream of an OLE2 file."""
     if not olefile.isOleFile(data):
@@ -184,6 +188,8 @@ def xls_workbook_stream(data: bytes) -> bytes:
         for name in ("Workbook", "Book"):
             if ole.exists(name):
                 return ole.openstream(name).read()
+        if ole.exists("EncryptedPackage"):
+            raise EncryptedWorkbook("password-protected workbook")
     raise ValueError("no workbook stream")
 
 

@@ -140,6 +140,10 @@ def _save_as_xlsx(code: str, problem: str) -> UnreadableFile:
     return UnreadableFile(code, f"{problem} {SAVE_AS_XLSX}")
 
 
+def _protected() -> UnreadableFile:
+    return _save_as_xlsx("protected", _("Berkas Excel ini dilindungi kata sandi. Buka kuncinya dulu."))
+
+
 def detect_kind(head: bytes, name: str) -> str:
     """Return "xlsx", "xlsb", "ods", "xls" or "csv", or raise UnreadableFile for other types.
     A ZIP workbook's own kind is decided from its parts (``_zip_kind``); here from the name."""
@@ -147,10 +151,8 @@ def detect_kind(head: bytes, name: str) -> str:
     if head.startswith(b"PK\x03\x04"):
         if b"mimetype" in head[:200] and b"application/vnd.oasis.opendocument.spreadsheet" in head[:200]:
             return "ods"
-        if suffix in SPREADSHEET_SUFFIXES and suffix not in (".xls", ".et"):
-            return SPREADSHEET_SUFFIXES[suffix]
-        if suffix == "":
-            return "xlsx"
+        if suffix in SPREADSHEET_SUFFIXES or suffix == "":  # the parts decide (an XLSX renamed .xls is read)
+            return {"xlsb": "xlsb", "ods": "ods"}.get(SPREADSHEET_SUFFIXES.get(suffix, ""), "xlsx")
         raise UnreadableFile(
             "wrong_type",
             _("Jenis berkas tidak didukung (%(suffix)s). Unggah XLSX, XLS, ODS atau CSV.") % {"suffix": suffix},
@@ -158,12 +160,8 @@ def detect_kind(head: bytes, name: str) -> str:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) and suffix in (".csv", ".txt", ""):
         return "csv"  # UTF-16 text, as Excel's "Unicode Text" saves it (tab-separated)
     if head.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2: Excel 97-2003, WPS .et, or an encrypted XLSX
-        if suffix in (".xls", ".et", ".xlt", ""):
+        if suffix in (".xls", ".et", ".xlt", "", ".xlsx", ".xlsm", ".xlsb"):  # an .xls renamed .xlsx is read too
             return "xls"
-        if suffix in (".xlsx", ".xlsm", ".xlsb"):
-            raise _save_as_xlsx(
-                "protected", _("Berkas Excel ini dilindungi kata sandi atau tersimpan dalam format lama.")
-            )
         raise UnreadableFile(
             "wrong_type",
             _("Jenis berkas tidak didukung (%(suffix)s). Unggah XLSX, XLS, ODS atau CSV.") % {"suffix": suffix},
@@ -435,6 +433,8 @@ def check_workbook(data: bytes, kind: str, *, max_rows: int | None) -> bool:
         try:
             stream = extents.xls_workbook_stream(data)
             found = extents.xls_extents(stream)
+        except extents.EncryptedWorkbook as exc:
+            raise _protected() from exc
         except Exception as exc:  # olefile raises several error types for damaged containers
             raise _corrupt("xls") from exc
         for rows, columns in found:
@@ -489,6 +489,8 @@ def _read_xls(data: bytes, *, max_rows: int | None) -> Table:
     before calamine builds it (a 5 KB file with two far cells made calamine take 1 GB)."""
     try:
         found = extents.xls_extents(extents.xls_workbook_stream(data))
+    except extents.EncryptedWorkbook as exc:
+        raise _protected() from exc
     except Exception as exc:  # olefile raises several error types for damaged containers
         raise _corrupt("xls") from exc
     for rows, columns in found:

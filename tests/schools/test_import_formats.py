@@ -137,7 +137,7 @@ CASES = [
     ("kosong.xls", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "corrupt", SAVE_AS),
     ("stub.xlsb", lambda: synthetic.xlsb_bytes(synthetic.xlsb_sheet_part([(0, 0)])), "corrupt", SAVE_AS),
     ("daftar.numbers", lambda: b"not a zip at all, a Numbers file", "wrong_type", SAVE_AS),
-    ("terkunci.xlsx", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "protected", SAVE_AS),
+    ("lama.xlsx", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "corrupt", SAVE_AS),
 ]
 
 
@@ -175,3 +175,11 @@ def test_ods_row_tag_hiding_its_repeat_behind_a_quoted_bracket_is_refused():
     with pytest.raises(UnreadableFile) as error:
         read_table(data, "licik.ods")
     assert error.value.code == "corrupt"
+
+
+@pytest.mark.parametrize(
+    ("source", "name"), [(".xls", "daftar.xlsx"), (".xlsx", "daftar.xls"), (".ods", "daftar.xlsx")]
+)
+def test_a_renamed_workbook_is_read_as_what_it_is(source, name):
+    table = read_table(SAMPLE.with_suffix(source).read_bytes(), name)
+    assert (table.file_format, len(table.rows)) == ("dapodik", 150)
