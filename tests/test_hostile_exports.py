@@ -157,3 +157,14 @@ def test_csv_exports_write_identity_numbers_as_text(client, supervisor, poisoned
     recorded = [s for i, s in enumerate(students) if i % 2]
     assert sorted(r[header.index("NIK")] for r in rows[2:]) == sorted("'" + s.nik for s in recorded)
     assert sorted(r[header.index("NISN")] for r in rows[2:]) == sorted("'" + s.nisn for s in recorded)
+
+
+def test_csv_buttons_say_that_the_xlsx_keeps_numbers_exact(client, supervisor, school_admin, poisoned):
+    drive, _visit, school, _students = poisoned
+    client.force_login(supervisor)
+    help_text = "Unduh XLSX agar NIK, No KK dan NISN tersimpan tepat."
+    for url in (reverse("progress_dashboard"), reverse("progress_school", args=[school.pk])):
+        page = client.get(url, {"drive": drive.pk}).content.decode()
+        assert page.count(".csv") and page.count(help_text) == page.count(".csv"), url  # one per CSV link
+    client.force_login(school_admin)
+    assert help_text in client.get(reverse("schools:upload_new")).content.decode()
