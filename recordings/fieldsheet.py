@@ -425,6 +425,10 @@ def _read_other_format(data: bytes, kind: str, *, visit: Visit) -> ParsedSheet:
             )
         workbook = sheet_readers.open_workbook(data, kind)
     except sheet_readers.UnreadableFile as exc:
+        if exc.code == "too_many_rows":  # the student list's message names the command line: not for a sheet
+            raise FieldSheetUnreadable(
+                _("Lembar berisi terlalu banyak baris (maksimal %(n)s).") % {"n": f"{MAX_ROWS:,}".replace(",", ".")}
+            ) from exc
         raise FieldSheetUnreadable(exc.message) from exc
     try:
         if META_TITLE not in workbook.sheet_names or ROSTER_TITLE not in workbook.sheet_names:

@@ -395,6 +395,12 @@ def test_field_sheet_hostile_files_record_nothing(client, operator):
         ("bom.xlsx", field_sheet_bomb(sheet), "Berkas XLSX tidak wajar"),
         ("kosong.xlsx", b"", "Berkas yang dikirimkan kosong"),
         ("program.exe", (CORPUS / "program.exe").read_bytes(), "Unggah berkas .xlsx"),
+        # The same sheet saved again by LibreOffice, WPS or old Excel: the student-list reader's limits.
+        ("bom.ods", _zip_bomb_part({"mimetype": synthetic.ODS_MIMETYPE.encode()}, "content.xml"), "tidak wajar"),
+        ("jauh.xls", (CORPUS / "sel_jauh.xls").read_bytes(), "Lembar berisi terlalu banyak baris (maksimal 5.000)"),
+        ("rusak.xls", SAMPLE.with_suffix(".xls").read_bytes()[:30_000], "Simpan sebagai → Excel 2007-365 (.xlsx)"),
+        ("lebar.xlsb", synthetic.xlsb_bytes(synthetic.xlsb_sheet_part([(0, 0), (2, 16383)])), "kolom ke-16.384"),
+        ("daftar.ods", SAMPLE.with_suffix(".ods").read_bytes(), "Ini bukan lembar lapangan aplikasi"),
     ]
     for name, data, message in cases:
         response = client.post(
