@@ -123,10 +123,12 @@ def test_problem_rows_file_carries_no_formula(client, school, school_admin):
         row["Rombel Saat Ini"] = formula
         row["NIPD"] = formula
         row["NIK"] = "1504031713090001"  # a month 13 in the NIK: every row has a problem
+    headers = list(synthetic.TEMPLATE_HEADERS)
     for data, name in (
         (synthetic.to_csv(rows), "rumus.csv"),
         (synthetic.dapodik_xlsx(rows), "rumus.xlsx"),
         (synthetic.template_xlsx(rows), "templat.xlsx"),
+        (synthetic.ods_bytes([headers] + [[row[h] for h in headers] for row in rows]), "libreoffice.ods"),
     ):
         record, _preview = services.student_list_upload(school=school, data=data, name=name, by=None)
         client.force_login(school_admin)
@@ -134,7 +136,7 @@ def test_problem_rows_file_carries_no_formula(client, school, school_admin):
         assert assert_no_formula_in_xlsx(content) >= len(FORMULAS) * 4, name
         sheet = load_workbook(io.BytesIO(content)).active
         names = [r[2 + list(synthetic.TEMPLATE_HEADERS).index("Nama")] for r in sheet.iter_rows(values_only=True)]
-        if name == "templat.xlsx":
+        if name in ("templat.xlsx", "libreoffice.ods"):
             assert set(FORMULAS) <= set(names)  # kept exactly, to fix and upload again
 
 
