@@ -23,7 +23,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ektp_drives import spreadsheets
 from recordings.models import Recording, Visit
+from schools.importing import readers as sheet_readers
 
 logger = logging.getLogger(__name__)
 
@@ -77,11 +79,8 @@ def _normalise(value: str) -> str:
 
 
 def _text(cell, value) -> None:
-    """Write text as text: a name starting with '=' must never become a formula."""
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-        cell.number_format = "@"
+    """Write text as text, exactly (the sheet comes back): a name starting with '=' is never a formula."""
+    spreadsheets.set_text(cell, value, exact=True)
 
 
 @dataclass
@@ -195,9 +194,7 @@ def build_field_sheet(*, visit: Visit, rows: list[RosterRow], generated_at: date
         _text(meta.cell(row=index, column=2), value)
     meta.sheet_state = "veryHidden"
 
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.workbook_bytes(wb)
 
 
 class FieldSheetUnreadable(Exception):
@@ -330,11 +327,9 @@ def _scan_worksheet(stream) -> None:
 
 def _check_archive(data: bytes) -> None:
     """Refuse an XLSX that would make openpyxl take far more memory or time than a field sheet needs."""
-    from schools.importing.readers import UnreadableFile, _check_zip
-
     try:
-        archive = _check_zip(data)
-    except UnreadableFile as exc:
+        archive = sheet_readers._check_zip(data)
+    except sheet_readers.UnreadableFile as exc:
         if exc.code == "zip_bomb":
             raise FieldSheetUnreadable(exc.message) from exc
         return  # not a zip, not a workbook: openpyxl's failure below gives the message
@@ -353,9 +348,16 @@ def _check_archive(data: bytes) -> None:
 
 
 def read_field_sheet(data: bytes, *, visit: Visit) -> ParsedSheet:
-    """Read an uploaded field sheet. Raise FieldSheetUnreadable when the file cannot be used."""
+    """Read an uploaded field sheet. Raise FieldSheetUnreadable when the file cannot be used.
+
+    The sheet as downloaded (XLSX) is read with openpyxl, formulas as formulas; the same sheet saved
+    by LibreOffice, WPS or old Excel (.ods, .xls, .xlsb) is read with calamine after the student-list
+    reader's checks, and refused whole if any cell holds a formula (calamine gives only results)."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise FieldSheetUnreadable(_("Berkas terlalu besar (maksimal 5 MB)."))
+    kind = sheet_readers.workbook_kind(data)
+    if kind in ("xls", "xlsb", "ods"):
+        return _read_other_format(data, kind, visit=visit)
     _check_archive(data)
     try:
         # data_only=False: a formula is read as a formula, never as the result Excel cached.
@@ -364,27 +366,9 @@ def read_field_sheet(data: bytes, *, visit: Visit) -> ParsedSheet:
         raise _unreadable_xlsx() from exc
     try:
         if META_TITLE not in wb.sheetnames or ROSTER_TITLE not in wb.sheetnames:
-            raise FieldSheetUnreadable(
-                _("Ini bukan lembar lapangan aplikasi. Unduh lembar lapangan dari halaman kunjungan lalu isi.")
-            )
-        meta = {}
-        for row in wb[META_TITLE].iter_rows(min_row=1, max_row=20, max_col=2, values_only=True):
-            if row and row[0]:
-                meta[str(row[0])] = _cell_text(row[1])
-        try:
-            signed = signing.loads(meta.get("token", ""), salt=SIGNING_SALT)
-        except signing.BadSignature as exc:
-            raise FieldSheetUnreadable(
-                _("Tanda lembar lapangan rusak. Unduh ulang lembar dari halaman kunjungan.")
-            ) from exc
-        if signed.get("visit") != visit.pk:
-            raise FieldSheetUnreadable(
-                _(
-                    "Lembar ini untuk kunjungan lain. Unggah di halaman kunjungan yang sesuai, "
-                    "atau unduh lembar kunjungan ini."
-                )
-            )
-        generated_at = datetime.datetime.fromisoformat(signed["at"])
+            raise _not_a_field_sheet()
+        meta_rows = wb[META_TITLE].iter_rows(min_row=1, max_row=20, max_col=2, values_only=True)
+        generated_at = _signed_time(meta_rows, visit)
         rows = _read_roster(wb[ROSTER_TITLE])
     except FieldSheetUnreadable:
         raise
@@ -393,6 +377,76 @@ def read_field_sheet(data: bytes, *, visit: Visit) -> ParsedSheet:
         raise _unreadable_xlsx() from exc
     finally:
         wb.close()
+    return ParsedSheet(visit_id=visit.pk, generated_at=generated_at, rows=rows)
+
+
+def _not_a_field_sheet() -> FieldSheetUnreadable:
+    return FieldSheetUnreadable(
+        _("Ini bukan lembar lapangan aplikasi. Unduh lembar lapangan dari halaman kunjungan lalu isi.")
+    )
+
+
+def _signed_time(meta_rows, visit: Visit) -> datetime.datetime:
+    """The moment the sheet was made, from the signed token of its hidden sheet (for this visit only)."""
+    meta = {}
+    for row in meta_rows:
+        if row and row[0]:
+            meta[str(row[0])] = _cell_text(row[1] if len(row) > 1 else None)
+    try:
+        signed = signing.loads(meta.get("token", ""), salt=SIGNING_SALT)
+    except signing.BadSignature as exc:
+        raise FieldSheetUnreadable(
+            _("Tanda lembar lapangan rusak. Unduh ulang lembar dari halaman kunjungan.")
+        ) from exc
+    if signed.get("visit") != visit.pk:
+        raise FieldSheetUnreadable(
+            _(
+                "Lembar ini untuk kunjungan lain. Unggah di halaman kunjungan yang sesuai, "
+                "atau unduh lembar kunjungan ini."
+            )
+        )
+    return datetime.datetime.fromisoformat(signed["at"])
+
+
+class _Value:
+    """A cell read by calamine, shaped like openpyxl's (a value, never a formula)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = None if value == "" else value
+
+
+def _read_other_format(data: bytes, kind: str, *, visit: Visit) -> ParsedSheet:
+    try:
+        if sheet_readers.check_workbook(data, kind, max_rows=ROW_BOUND):
+            raise FieldSheetUnreadable(
+                _("Lembar berisi rumus. Tulis Hasil dan Alasan sebagai teks biasa (tanpa =), lalu unggah lagi.")
+            )
+        workbook = sheet_readers.open_workbook(data, kind)
+    except sheet_readers.UnreadableFile as exc:
+        if exc.code == "too_many_rows":  # the student list's message names the command line: not for a sheet
+            raise FieldSheetUnreadable(
+                _("Lembar berisi terlalu banyak baris (maksimal %(n)s).") % {"n": f"{MAX_ROWS:,}".replace(",", ".")}
+            ) from exc
+        raise FieldSheetUnreadable(exc.message) from exc
+    try:
+        if META_TITLE not in workbook.sheet_names or ROSTER_TITLE not in workbook.sheet_names:
+            raise _not_a_field_sheet()
+        meta_rows = workbook.get_sheet_by_name(META_TITLE).to_python(skip_empty_area=False, nrows=20)
+        generated_at = _signed_time(meta_rows, visit)
+        lines = workbook.get_sheet_by_name(ROSTER_TITLE).to_python(skip_empty_area=False, nrows=ROW_BOUND + 1)
+        rows = _read_roster_lines([_Value(v) for v in line[:MAX_COLUMNS]] for line in lines)
+    except FieldSheetUnreadable:
+        raise
+    except Exception as exc:  # calamine raises several error types for damaged sheets
+        logger.info("Field sheet for visit %s unreadable (%s)", visit.pk, type(exc).__name__)  # no cell content
+        raise FieldSheetUnreadable(
+            _("Berkas %(format)s rusak atau tidak bisa dibuka.") % {"format": kind.upper()}
+            + f" {sheet_readers.SAVE_AS_XLSX}"
+        ) from exc
+    finally:
+        workbook.close()
     return ParsedSheet(visit_id=visit.pk, generated_at=generated_at, rows=rows)
 
 
@@ -422,14 +476,18 @@ def _find_header(values, line: int) -> dict[str, int] | None:
 
 
 def _read_roster(ws) -> list[SheetRow]:
+    # Bounded: a crafted file with a million blank rows or columns is not read to its end. One line
+    # more than the bound is asked for, to tell the user that lines below it were not read.
+    return _read_roster_lines(ws.iter_rows(max_row=ROW_BOUND + 1, max_col=MAX_COLUMNS))
+
+
+def _read_roster_lines(lines) -> list[SheetRow]:
+    """The roster's rows from its lines (lists of cells with a ``value``), the first line being row 1."""
     header_line = None
     columns: dict[str, int] = {}
     labels = _label_to_code()
     rows: list[SheetRow] = []
-    # Bounded: a crafted file with a million blank rows or columns is not read to its end. One line
-    # more than the bound is asked for, to tell the user that lines below it were not read.
-    bounded = ws.iter_rows(max_row=ROW_BOUND + 1, max_col=MAX_COLUMNS)
-    for line, values in enumerate(bounded, start=1):
+    for line, values in enumerate(lines, start=1):
         if header_line is None:
             found = _find_header(values, line)
             if found is not None:

@@ -183,11 +183,14 @@ class OutcomeCorrectionForm(BootstrapMixin, forms.Form):
         self.style_fields()
 
 
+FIELD_SHEET_SUFFIXES = (".xlsx", ".ods", ".xls", ".xlsb")  # as downloaded, or saved again by LibreOffice, WPS, Excel
+
+
 class FieldSheetUploadForm(BootstrapMixin, forms.Form):
     file = forms.FileField(
-        label=_("Lembar lapangan (.xlsx)"),
+        label=_("Lembar lapangan (.xlsx; juga .ods, .xls, .xlsb bila disimpan ulang)"),
         widget=forms.ClearableFileInput(
-            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+            attrs={"accept": ".xlsx,.ods,.xls,.xlsb,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
         ),
     )
 
@@ -199,8 +202,10 @@ class FieldSheetUploadForm(BootstrapMixin, forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(_("Berkas terlalu besar (maksimal 5 MB)."))
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(_("Unggah berkas .xlsx (lembar lapangan yang diunduh dari halaman ini)."))
+        if not upload.name.lower().endswith(FIELD_SHEET_SUFFIXES):
+            raise forms.ValidationError(
+                _("Unggah berkas .xlsx (lembar lapangan yang diunduh dari halaman ini), atau .ods, .xls, .xlsb.")
+            )
         return upload
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from ektp_drives.admin_mixins import ReadOnlyAdminMixin
 from recordings.selectors import drive_current, schools_with_progress
 from schools.models import (
+    ROUNDED_CODES,
     AccountProfile,
     Desa,
     Kecamatan,
@@ -106,6 +107,21 @@ class SchoolModelAdmin(admin.ModelAdmin):
         return queryset, may_have_duplicates
 
 
+class RoundedNumberFilter(admin.SimpleListFilter):
+    """Students whose NIK or No KK was read from a number cell ending in 0 (to check against the KK)."""
+
+    title = _("NIK/No KK")
+    parameter_name = "mungkin_dibulatkan"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("perlu dicek: mungkin dibulatkan"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(data_warnings__overlap=list(ROUNDED_CODES))
+        return queryset
+
+
 @admin.register(Student)
 class StudentModelAdmin(admin.ModelAdmin):
     list_display = [
@@ -119,7 +135,7 @@ class StudentModelAdmin(admin.ModelAdmin):
         "nisn",
         "is_active",
     ]
-    list_filter = ["is_active", "gender", "school__level", "school__desa__kecamatan", "school"]
+    list_filter = ["is_active", RoundedNumberFilter, "gender", "school__level", "school__desa__kecamatan", "school"]
     search_fields = ["name", "=nik", "=nisn", "=kk", "school__npsn", "school__name"]
     list_select_related = ["school"]
     autocomplete_fields = ["school"]

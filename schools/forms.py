@@ -42,7 +42,7 @@ class StudentListUploadForm(BootstrapMixin, forms.Form):
     file = forms.FileField(
         label=_("Berkas daftar peserta didik"),
         help_text=_("Unduhan Dapodik “Daftar Peserta Didik” (XLSX) apa adanya, templat aplikasi, atau CSV."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,text/csv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.xlsb,.ods,.et,.csv,text/csv"}),
     )
     whole_list = forms.BooleanField(
         label=_("Berkas ini berisi semua peserta didik aktif sekolah"),
@@ -157,6 +157,16 @@ class StudentForm(BootstrapMixin, forms.Form):
                 self.add_error(problem.field if problem.field in self.fields else None, problem.detail)
         self.row = row
         return cleaned
+
+    def note_number_check(self, student: Student) -> None:
+        """Say on the NIK / No KK field that the number may have been rounded, and that saving the
+        checked number clears the flag."""
+        for name, code in (("nik", "nik_excel_rounded"), ("kk", "kk_excel_rounded")):
+            if code in (student.data_warnings or ()):
+                self.fields[name].help_text = _(
+                    "Perlu dicek: mungkin dibulatkan spreadsheet. Cocokkan dengan fotokopi KK; "
+                    "menyimpan formulir ini menghapus tanda itu."
+                )
 
     @property
     def values(self) -> dict:

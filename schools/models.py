@@ -165,6 +165,12 @@ class SchoolAdmin(models.Model):
         return f"{self.user} @ {self.school}"
 
 
+# Warning codes of a NIK or No KK read from a number cell and ending in 0: a spreadsheet keeps 15
+# significant digits, so the 16th may be lost. A student carrying one is "perlu dicek: mungkin
+# dibulatkan" until an upload from a text cell or a fix on the student page replaces the warnings.
+ROUNDED_CODES = ("nik_excel_rounded", "kk_excel_rounded")
+
+
 @track()
 class Student(models.Model):
     """A student enrolled at a school: one row of the school's target list."""
@@ -229,6 +235,11 @@ class Student(models.Model):
         return mask_number(self.nik)
 
     @property
+    def needs_number_check(self) -> bool:
+        """NIK or No KK may have been rounded by a spreadsheet: check against the KK photocopy."""
+        return any(code in ROUNDED_CODES for code in self.data_warnings or ())
+
+    @property
     def kk_masked(self) -> str:
         return mask_number(self.kk)
 
@@ -265,8 +276,11 @@ class StudentListUpload(models.Model):
         CLI = "cli", _("Baris perintah")
 
     class FileFormat(models.TextChoices):
-        DAPODIK = "dapodik", _("Dapodik (XLSX)")
+        DAPODIK = "dapodik", _("Dapodik")
         XLSX = "xlsx", _("Templat / XLSX")
+        XLS = "xls", _("XLS (Excel 97-2003, WPS)")
+        XLSB = "xlsb", "XLSB"
+        ODS = "ods", _("ODS (LibreOffice)")
         CSV = "csv", "CSV"
 
     school = models.ForeignKey(

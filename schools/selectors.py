@@ -13,6 +13,7 @@ from django.utils import timezone
 from schools.importing.plan import Elsewhere, Existing
 from schools.importing.rows import WARNING_LABELS
 from schools.models import (
+    ROUNDED_CODES,
     LeftProposal,
     NikConflict,
     NikRegion,
@@ -139,11 +140,16 @@ def school_admin_accounts(school: School | None = None):
     return users
 
 
-def school_students(school: School, *, query: str = "", flagged: bool = False) -> QuerySet[Student]:
-    """A school's active students for its list page; optionally only those flagged by an upload."""
+def school_students(
+    school: School, *, query: str = "", flagged: bool = False, rounded: bool = False
+) -> QuerySet[Student]:
+    """A school's active students for its list page; optionally only those flagged by an upload, or
+    only those whose NIK or No KK may have been rounded by a spreadsheet."""
     students = Student.objects.filter(school=school, is_active=True).order_by("class_name", "name")
     if flagged:
         students = students.exclude(data_warnings=[])
+    if rounded:
+        students = students.filter(data_warnings__overlap=list(ROUNDED_CODES))
     if query:
         digits = query.replace(" ", "")
         condition = Q(name__icontains=query) | Q(class_name__icontains=query)

@@ -97,7 +97,8 @@ class CommitOutcome:
 
 
 def _judge(table: Table, *, today: datetime.date) -> list[CleanRow]:
-    return RowJudge(nik_regions=selectors.nik_region_codes(), today=today).judge(table)
+    reference_date = selectors.eligibility_reference_date(today=today)  # two-digit years are read against it
+    return RowJudge(nik_regions=selectors.nik_region_codes(), today=today, reference_date=reference_date).judge(table)
 
 
 def _plan(rows: list[CleanRow], *, school: School, whole_list: bool, today: datetime.date) -> tuple[Plan, dict]:

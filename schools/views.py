@@ -328,13 +328,15 @@ def school_students(request, npsn: str):
     school = get_visible_school_or_404(request.user, npsn=npsn)
     query = request.GET.get("q", "").strip()[:100]
     flagged = request.GET.get("perlu_diperiksa") == "1"
-    students = selectors.school_students(school, query=query, flagged=flagged)
+    rounded = request.GET.get("mungkin_dibulatkan") == "1"
+    students = selectors.school_students(school, query=query, flagged=flagged, rounded=rounded)
     page = Paginator(students, 100).get_page(request.GET.get("halaman"))
     context = {
         "school": school,
         "page": page,
         "query": query,
         "flagged": flagged,
+        "rounded": rounded,
         "warning_labels": WARNING_LABELS,
         "can_upload": can_upload_student_list(request.user, school),
     }

@@ -96,6 +96,7 @@ def student_edit(request, npsn: str, pk: int):
     form = StudentForm(
         request.POST or None, initial=StudentForm.initial_for(student), nik_regions=selectors.known_nik_regions
     )
+    form.note_number_check(student)
     if request.method == "POST" and form.is_valid():
         try:
             changed = services.student_update(

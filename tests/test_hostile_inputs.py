@@ -154,6 +154,62 @@ def test_corrupt_xlsx_is_refused(client, school, school_admin, existing):
     assert_refused(client, school, data[: len(data) // 2], "terpotong.xlsx", "Berkas XLSX rusak")
 
 
+def _zip_bomb_part(names: dict[str, bytes], bomb_name: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, content in names.items():
+            archive.writestr(name, content)
+        archive.writestr(bomb_name, b" " * (64 * 1024 * 1024))
+    return buffer.getvalue()
+
+
+SAMPLE = Path(__file__).parent / "fixtures" / "dapodik_daftar_pd_contoh"
+FAR_ODS_ROW = (
+    '<table:table-row table:number-rows-repeated="5"><table:table-cell table:number-columns-repeated="16384" '
+    'office:value-type="float" office:value="1"/></table:table-row>'
+)
+OTHER_FORMATS = [
+    # (file name, bytes, the message shown)
+    ("bom.ods", lambda: _zip_bomb_part({"mimetype": synthetic.ODS_MIMETYPE.encode()}, "content.xml"), "tidak wajar"),
+    (
+        "bom.xlsb",
+        lambda: _zip_bomb_part({"[Content_Types].xml": b"<Types/>"}, "xl/worksheets/sheet1.bin"),
+        "tidak wajar",
+    ),
+    ("jauh.xls", lambda: (CORPUS / "sel_jauh.xls").read_bytes(), "lebih dari 20.000 baris"),
+    (
+        "lebar.ods",
+        lambda: synthetic.ods_bytes([list(synthetic.TEMPLATE_HEADERS)], extra_rows_xml=FAR_ODS_ROW),
+        "kolom ke-16.384",
+    ),
+    (
+        "lebar.xlsb",
+        lambda: synthetic.xlsb_bytes(synthetic.xlsb_sheet_part([(0, 0), (2, 16383)])),
+        "kolom ke-16.384",
+    ),
+    ("rusak.ods", lambda: SAMPLE.with_suffix(".ods").read_bytes()[:20_000], "Simpan sebagai → Excel 2007-365 (.xlsx)"),
+    ("rusak.xls", lambda: SAMPLE.with_suffix(".xls").read_bytes()[:30_000], "Simpan sebagai → Excel 2007-365 (.xlsx)"),
+    ("rusak.xlsb", lambda: SAMPLE.with_suffix(".xlsb").read_bytes()[:9_000], "Simpan sebagai → Excel 2007-365 (.xlsx)"),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "message"), OTHER_FORMATS, ids=[c[0] for c in OTHER_FORMATS])
+def test_bombs_damaged_and_huge_sheets_of_other_formats_are_refused(
+    client, school, school_admin, existing, name, make, message
+):
+    client.force_login(school_admin)
+    assert_refused(client, school, make(), name, message)
+
+
+@pytest.mark.parametrize("suffix", ["ods", "xls", "xlsb"])
+def test_dapodik_export_in_other_formats_is_accepted_through_the_form(client, school, school_admin, existing, suffix):
+    client.force_login(school_admin)
+    response = post_file(client, school, SAMPLE.with_suffix(f".{suffix}").read_bytes(), f"daftar.{suffix}")
+    assert response.status_code == 302
+    upload = StudentListUpload.objects.get(status=StudentListUpload.Status.PREVIEWED)
+    assert (upload.file_format, upload.rows) == ("dapodik", 150)
+
+
 def test_utf16_text_from_excel_is_read(client, school, school_admin, existing):
     """UTF-16 with a BOM (Excel's "Unicode Text", tab-separated) is read like any CSV, not refused
     as the wrong type for its NUL bytes."""
@@ -342,6 +398,12 @@ def test_field_sheet_hostile_files_record_nothing(client, operator):
         ("bom.xlsx", field_sheet_bomb(sheet), "Berkas XLSX tidak wajar"),
         ("kosong.xlsx", b"", "Berkas yang dikirimkan kosong"),
         ("program.exe", (CORPUS / "program.exe").read_bytes(), "Unggah berkas .xlsx"),
+        # The same sheet saved again by LibreOffice, WPS or old Excel: the student-list reader's limits.
+        ("bom.ods", _zip_bomb_part({"mimetype": synthetic.ODS_MIMETYPE.encode()}, "content.xml"), "tidak wajar"),
+        ("jauh.xls", (CORPUS / "sel_jauh.xls").read_bytes(), "Lembar berisi terlalu banyak baris (maksimal 5.000)"),
+        ("rusak.xls", SAMPLE.with_suffix(".xls").read_bytes()[:30_000], "Simpan sebagai → Excel 2007-365 (.xlsx)"),
+        ("lebar.xlsb", synthetic.xlsb_bytes(synthetic.xlsb_sheet_part([(0, 0), (2, 16383)])), "kolom ke-16.384"),
+        ("daftar.ods", SAMPLE.with_suffix(".ods").read_bytes(), "Ini bukan lembar lapangan aplikasi"),
     ]
     for name, data, message in cases:
         response = client.post(

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from recordings.exports import DATE, DATETIME, DECIMAL, INT, Column, export_response
+from recordings.exports import DATE, DATETIME, DECIMAL, IDENTITY, INT, Column, export_response
 from recordings.permissions import get_visible_visit_or_404
 from recordings.selectors import FOLLOW_UP_REASONS, Progress, students_to_record_rows, visit_outcomes
 from recordings.views.progress import progress_scope, scope_rows
@@ -144,9 +144,9 @@ def _student_columns() -> list[Column]:
         Column(_("Nama"), lambda s: s.name, width=30),
         Column(_("L/P"), lambda s: s.gender, width=5),
         Column(_("Tanggal lahir"), lambda s: s.birth_date, DATE, 12),
-        Column("NISN", lambda s: s.nisn, width=12),
-        Column("NIK", lambda s: s.nik, width=19),
-        Column(_("No KK"), lambda s: s.kk, width=19),
+        Column("NISN", lambda s: s.nisn, IDENTITY, 12),
+        Column("NIK", lambda s: s.nik, IDENTITY, 19),
+        Column(_("No KK"), lambda s: s.kk, IDENTITY, 19),
         Column(_("Alasan belum terekam"), _reason, width=26),
         Column(_("Waktu hasil terakhir"), lambda s: s.latest_at, DATETIME, 17),
         Column(_("Catatan data"), _notes, width=22),
@@ -233,9 +233,9 @@ def _outcome_columns() -> list[Column]:
         Column(_("Rombel"), lambda r: r.student.class_name, width=12),
         Column(_("Nama"), lambda r: r.student.name, width=30),
         Column(_("L/P"), lambda r: r.student.gender, width=5),
-        Column("NISN", lambda r: r.student.nisn, width=12),
-        Column("NIK", lambda r: r.student.nik, width=19),
-        Column(_("No KK"), lambda r: r.student.kk, width=19),
+        Column("NISN", lambda r: r.student.nisn, IDENTITY, 12),
+        Column("NIK", lambda r: r.student.nik, IDENTITY, 19),
+        Column(_("No KK"), lambda r: r.student.kk, IDENTITY, 19),
         Column(_("Hasil"), lambda r: r.get_outcome_display(), width=26),
         Column(_("Alasan"), lambda r: r.reason, width=24),
         Column(_("Waktu"), lambda r: r.recorded_at, DATETIME, 17),

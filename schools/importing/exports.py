@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from collections import defaultdict
 
 from django.utils.translation import gettext as _
@@ -12,10 +10,11 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from ektp_drives import spreadsheets
 from schools.importing.columns import COLUMNS, TEMPLATE_HEADERS
 from schools.importing.readers import NUMBER_FIELDS, Table
 
-TEXT_FORMAT = "@"
+TEXT_FORMAT = spreadsheets.TEXT_FORMAT
 DATE_FORMAT = "yyyy-mm-dd"
 HEADER_FONT = Font(bold=True)
 SEVERITY_LABELS = {"error": "Galat", "warning": "Peringatan", "conflict": "Konflik"}
@@ -26,9 +25,9 @@ def template_xlsx() -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Daftar Peserta Didik"
-    sheet.append(list(TEMPLATE_HEADERS))
     for index, column in enumerate(COLUMNS, start=1):
         cell = sheet.cell(row=1, column=index)
+        spreadsheets.set_text(cell, column.label)
         cell.font = HEADER_FONT
         letter = cell.column_letter
         sheet.column_dimensions[letter].width = max(14, len(column.label) + 4)
@@ -38,24 +37,22 @@ def template_xlsx() -> bytes:
                 sheet.cell(row=row, column=index).number_format = TEXT_FORMAT
     sheet.freeze_panes = "A2"
     help_sheet = workbook.create_sheet("Petunjuk")
-    help_sheet.append([_("Kolom"), _("Wajib"), _("Keterangan"), _("Contoh")])
+    lines = [[_("Kolom"), _("Wajib"), _("Keterangan"), _("Contoh")]]
+    lines += [[c.label, _("Ya") if c.required else _("Tidak"), str(c.help), c.example] for c in COLUMNS]
+    for row, line in enumerate(lines, start=1):
+        for column, value in enumerate(line, start=1):
+            spreadsheets.set_text(help_sheet.cell(row=row, column=column), value)
     for cell in help_sheet[1]:
         cell.font = HEADER_FONT
-    for column in COLUMNS:
-        help_sheet.append([column.label, _("Ya") if column.required else _("Tidak"), str(column.help), column.example])
     help_sheet.column_dimensions["A"].width = 18
     help_sheet.column_dimensions["C"].width = 90
     help_sheet.column_dimensions["D"].width = 20
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.workbook_bytes(workbook)
 
 
 def template_csv() -> bytes:
-    """The header line, semicolon-separated with a BOM, as Excel in Indonesia saves CSV."""
-    buffer = io.StringIO(newline="")
-    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerow(TEMPLATE_HEADERS)
-    return buffer.getvalue().encode("utf-8-sig")
+    """The note line and the header line, as Excel in Indonesia saves CSV (semicolons, a BOM)."""
+    return spreadsheets.csv_bytes([list(TEMPLATE_HEADERS)])
 
 
 def _text(value) -> str:
@@ -82,12 +79,7 @@ def problem_rows_xlsx(table: Table, problems: list[list]) -> bytes:
     sheet.column_dimensions["A"].width = 10
     sheet.column_dimensions["B"].width = 70
     header = [_("Baris asal"), _("Masalah"), *[_text(h).replace("\n", " ") for h in table.header]]
-    header_cells = []
-    for title in header:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = HEADER_FONT
-        header_cells.append(cell)
-    sheet.append(header_cells)
+    sheet.append([spreadsheets.text_cell(sheet, title, exact=True, bold=True) for title in header])
     error_fill = PatternFill("solid", fgColor="FDE2E1")
     wrap = Alignment(wrap_text=True, vertical="top")
     rows_by_number = {row.number: row for row in table.rows}
@@ -97,22 +89,21 @@ def problem_rows_xlsx(table: Table, problems: list[list]) -> bytes:
             continue
         explanation = "\n".join(f"{SEVERITY_LABELS.get(p[2], p[2])}: {p[4].split(': ', 1)[-1]}" for p in by_row[number])
         first = WriteOnlyCell(sheet, value=number)
-        note = WriteOnlyCell(sheet, value=explanation)
+        note = spreadsheets.text_cell(sheet, explanation, exact=True)
         note.alignment = wrap
         if any(p[2] in ("error", "conflict") for p in by_row[number]):
             note.fill = error_fill
         cells = [first, note]
         for index, value in enumerate(raw.values[: len(table.header)]):
+            # The file is sent back to the app: text is kept exactly, as text cells (never a formula).
             if index in number_columns:
-                cell = WriteOnlyCell(sheet, value=_text(value))
-                cell.number_format = TEXT_FORMAT
+                cell = spreadsheets.text_cell(sheet, _text(value), exact=True)
             elif index == date_column and isinstance(value, datetime.date):
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.number_format = DATE_FORMAT
             else:
-                cell = WriteOnlyCell(sheet, value=_text(value) if not isinstance(value, int | float) else value)
+                cell = WriteOnlyCell(sheet)
+                spreadsheets.set_value(cell, value if isinstance(value, int | float) else _text(value), exact=True)
             cells.append(cell)
         sheet.append(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.workbook_bytes(workbook)

@@ -215,6 +215,12 @@ def _merge_action(row: CleanRow, student: Existing, cutoff: datetime.date) -> Ro
         if dropped:
             problems = [p for p in problems if not (p.severity == WARNING and p.code in dropped)]
     warnings = [p.code for p in problems if p.severity == WARNING]
+    # A stored NIK or No KK kept because the cell is empty keeps its "may be rounded" flag: only a
+    # value from a text cell (or a fix on the student page) clears it.
+    if not row.nik_present and values["nik"] == student.nik and "nik_excel_rounded" in (student.data_warnings or ()):
+        warnings.append("nik_excel_rounded")
+    if not row.kk and values["kk"] == student.kk and "kk_excel_rounded" in (student.data_warnings or ()):
+        warnings.append("kk_excel_rounded")
     values["data_warnings"] = warnings
     if sorted(warnings) != sorted(student.data_warnings or []):
         changed.append("data_warnings")

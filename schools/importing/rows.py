@@ -31,7 +31,11 @@ _NUMBER_JUNK = re.compile(r"[\s.\-\u2010-\u2015_/]+")
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d*)?[eE][+-]?\d+$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _DMY_DATE = re.compile(r"^(\d{1,2})([/\-.])(\d{1,2})\2(\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?$")
-_WORD_DATE = re.compile(r"^(\d{1,2})\s+([A-Za-z]+)\.?\s+(\d{4})$")
+_WORD_DATE = re.compile(r"^(\d{1,2})(?:\s+|\s*[-./]\s*)([A-Za-z]+)\.?(?:\s+|\s*[-./]\s*)(\d{4})$")
+# Two-digit years, as LibreOffice re-saves a typed 05/01/2009 (05/01/09), with "/", "-" or ".",
+# or with a month name (5-Jan-09).
+_DMY_SHORT = re.compile(r"^(\d{1,2})([/\-.])(\d{1,2})\2(\d{2})(?: \d{1,2}:\d{2}(?::\d{2})?)?$")
+_WORD_SHORT = re.compile(r"^(\d{1,2})(?:\s+|\s*[-./]\s*)([A-Za-z]+)\.?(?:\s+|\s*[-./]\s*)(\d{2})$")
 MONTHS = {
     "januari": 1,
     "jan": 1,
@@ -64,6 +68,19 @@ MONTHS = {
     "nop": 11,
     "desember": 12,
     "des": 12,
+    # English, as an English-language Excel, LibreOffice or WPS writes them (5-Jan-2009, 5 January 2009)
+    "january": 1,
+    "february": 2,
+    "march": 3,
+    "may": 5,
+    "june": 6,
+    "july": 7,
+    "august": 8,
+    "aug": 8,
+    "october": 10,
+    "oct": 10,
+    "december": 12,
+    "dec": 12,
 }
 GENDERS = {
     "l": "L",
@@ -85,10 +102,13 @@ WARNING_LABELS = {
     "nik_birth_date_mismatch": gettext_lazy("Tanggal lahir di NIK berbeda"),
     "nik_gender_mismatch": gettext_lazy("Jenis kelamin di NIK berbeda"),
     "nik_region_unknown": gettext_lazy("Kode wilayah NIK tidak dikenal"),
-    "nik_excel_rounded": gettext_lazy("NIK mungkin dibulatkan Excel"),
+    "nik_excel_rounded": gettext_lazy("NIK perlu dicek: mungkin dibulatkan"),
     "kk_empty": gettext_lazy("No KK kosong"),
     "kk_invalid": gettext_lazy("No KK tidak sah"),
+    "kk_excel_rounded": gettext_lazy("No KK perlu dicek: mungkin dibulatkan"),
     "nisn_invalid": gettext_lazy("NISN tidak sah"),
+    "nisn_zeros_restored": gettext_lazy("NISN: angka 0 di depan dikembalikan"),
+    "birth_date_two_digit_year": gettext_lazy("Tahun lahir ditulis dua angka"),
 }
 
 
@@ -253,6 +273,20 @@ def _parse_date_text(text: str) -> datetime.date | str:
         return "invalid"
 
 
+def parse_short_date(value) -> tuple[int, int, int] | None:
+    """(day, month, two-digit year) of a text date written with a two-digit year, else None."""
+    if not isinstance(value, str):
+        return None
+    text = clean_text(value)
+    match = _DMY_SHORT.match(text)
+    if match:
+        return int(match.group(1)), int(match.group(3)), int(match.group(4))
+    match = _WORD_SHORT.match(text)
+    if match and match.group(2).lower() in MONTHS:
+        return int(match.group(1)), MONTHS[match.group(2).lower()], int(match.group(3))
+    return None
+
+
 def nik_birth(nik: str) -> tuple[int, int, int, str]:
     """Return (day, month, two-digit year, gender) written in a NIK."""
     day = int(nik[6:8])
@@ -301,9 +335,18 @@ def nik_format_error(nik: str, today: datetime.date) -> tuple[str, str] | None:
 class RowJudge:
     """Normalise and judge rows; ``nik_regions`` is the set of known kecamatan codes."""
 
-    def __init__(self, *, nik_regions: set[str] | frozenset[str], today: datetime.date):
+    def __init__(
+        self,
+        *,
+        nik_regions: set[str] | frozenset[str],
+        today: datetime.date,
+        reference_date: datetime.date | None = None,
+    ):
         self.nik_regions = nik_regions
         self.today = today
+        # Two-digit years are read as 20YY when that gives an age of 10-25 on the drive's reference date.
+        self.reference_date = reference_date or today
+        self.nisn_ten_digits = False  # most of the file's NISN cells have 10 digits (see ``judge``)
         # Birth dates giving an age from MIN_AGE to MAX_AGE today (compared instead of computing ages).
         self.youngest = _years_before(today, MIN_AGE)
         self.oldest = _years_before(today, MAX_AGE + 1) + datetime.timedelta(days=1)
@@ -313,6 +356,7 @@ class RowJudge:
         indexes = [columns.get(f, -1) for f in _ORDER]
         width = max(indexes) + 1
         pad = [None] * width
+        self.nisn_ten_digits = _mostly_ten_digits(table, columns.get("nisn"))
         judge_row = self.judge_row
         rows = []
         for raw in table.rows:
@@ -378,14 +422,16 @@ class RowJudge:
                 "birth_date_invalid",
                 _("Tanggal Lahir “%(value)s” bukan tanggal yang ada di kalender.") % {"value": clean_text(raw)[:30]},
             )
+        elif birth == "format" and (short := parse_short_date(raw)) is not None:
+            self._judge_short_date(row, short, raw)
         elif birth == "format":
             row.add(
                 "birth_date",
                 ERROR,
                 "birth_date_format",
                 _(
-                    "Tanggal Lahir “%(value)s” tidak terbaca; tulis 2008-09-13, 13/09/2008, "
-                    "13-09-2008 atau 13 September 2008."
+                    "Tanggal Lahir “%(value)s” tidak terbaca; tulis 2008-09-13, 13/09/2008, 13/09/08, "
+                    "13-09-2008, 13 September 2008 atau 13 Sep 2008."
                 )
                 % {"value": clean_text(raw)[:30]},
             )
@@ -416,6 +462,50 @@ class RowJudge:
                 )
             else:
                 row.birth_date = birth
+
+    def _judge_short_date(self, row: CleanRow, short: tuple[int, int, int], raw) -> None:
+        """A date with a two-digit year: 20YY when that makes the student 10-25 on the reference
+        date (19YY never can), else an error naming the ambiguity; always a warning showing the date read."""
+        day, month, yy = short
+        written = clean_text(raw)[:30]
+        try:
+            birth = datetime.date(2000 + yy, month, day)
+        except ValueError:
+            row.add(
+                "birth_date",
+                ERROR,
+                "birth_date_invalid",
+                _("Tanggal Lahir “%(value)s” bukan tanggal yang ada di kalender.") % {"value": written},
+            )
+            return
+        age = age_on(birth, self.reference_date)
+        if not (MIN_AGE <= age <= MAX_AGE) or birth > self.today:
+            row.add(
+                "birth_date",
+                ERROR,
+                "birth_date_two_digit_year",
+                _(
+                    "Tanggal Lahir “%(value)s” memakai tahun dua angka: %(year20)s maupun %(year19)s tidak memberi "
+                    "umur %(min)s–%(max)s tahun; tulis tahunnya empat angka (mis. %(example)s)."
+                )
+                % {
+                    "value": written,
+                    "year20": 2000 + yy,
+                    "year19": 1900 + yy,
+                    "min": MIN_AGE,
+                    "max": MAX_AGE,
+                    "example": f"{day:02d}/{month:02d}/{2000 + yy}",
+                },
+            )
+            return
+        row.birth_date = birth
+        row.add(
+            "birth_date",
+            WARNING,
+            "birth_date_two_digit_year",
+            _("Tanggal Lahir “%(value)s” bertahun dua angka, dibaca %(date)s; periksa tahunnya.")
+            % {"value": written, "date": birth.strftime("%d-%m-%Y")},
+        )
 
     def _judge_nik(self, row: CleanRow, value) -> None:
         digits, kind = clean_number(value)
@@ -450,7 +540,7 @@ class RowJudge:
                 WARNING,
                 "nik_excel_rounded",
                 _(
-                    "NIK dibaca dari sel angka dan berakhir 0: Excel mungkin telah membulatkannya. "
+                    "NIK dibaca dari sel angka dan berakhir 0: Excel/LibreOffice/WPS mungkin telah membulatkannya. "
                     "Cocokkan dengan KK dan simpan kolom NIK sebagai Teks."
                 ),
             )
@@ -510,18 +600,46 @@ class RowJudge:
             row.nik = ""
             return
         row.kk = digits
+        if kind == NUMERIC and digits[-1] == "0":
+            row.add(
+                "kk",
+                WARNING,
+                "kk_excel_rounded",
+                _(
+                    "No KK dibaca dari sel angka dan berakhir 0: Excel/LibreOffice/WPS mungkin telah membulatkannya. "
+                    "Cocokkan dengan fotokopi KK dan simpan kolom No KK sebagai Teks."
+                ),
+            )
 
     def _judge_nisn(self, row: CleanRow, value) -> None:
         digits, kind = clean_number(value)
         if not digits:
             return
+        if (
+            kind in (NUMERIC, TEXT)
+            and 0 < len(digits) < 10
+            and digits.isdigit()
+            and (kind == NUMERIC or self.nisn_ten_digits)
+        ):
+            restored = digits.zfill(10)
+            row.nisn = restored
+            row.add(
+                "nisn",
+                WARNING,
+                "nisn_zeros_restored",
+                _(
+                    "NISN “%(value)s” kurang dari 10 angka: angka 0 di depan yang hilang dikembalikan, dibaca "
+                    "%(nisn)s. Cocokkan dengan Dapodik dan simpan kolom NISN sebagai Teks."
+                )
+                % {"value": digits, "nisn": restored},
+            )
+            return
         if kind in (SCIENTIFIC, FRACTION) or len(digits) != 10 or not digits.isdigit():
-            hint = _(" (angka 0 di depan mungkin hilang karena sel berformat angka)") if kind == NUMERIC else ""
             row.add(
                 "nisn",
                 WARNING,
                 "nisn_invalid",
-                _("NISN “%(value)s” bukan 10 angka%(hint)s; tidak disimpan.") % {"value": digits[:24], "hint": hint},
+                _("NISN “%(value)s” bukan 10 angka%(hint)s; tidak disimpan.") % {"value": digits[:24], "hint": ""},
             )
             return
         row.nisn = digits
@@ -552,6 +670,23 @@ class RowJudge:
                     _("NIK yang sama juga ada di baris %(rows)s; satu NIK hanya untuk satu peserta didik.")
                     % {"rows": others},
                 )
+
+
+def _mostly_ten_digits(table: Table, index: int | None) -> bool:
+    """True when more than half of a column's filled text cells hold exactly 10 digits: then a
+    shorter NISN there lost its leading zeros (a CSV saved from a number column)."""
+    if index is None:
+        return False
+    filled = ten = 0
+    for raw in table.rows:
+        value = raw.values[index] if index < len(raw.values) else None
+        if value is None or value == "":
+            continue
+        digits, _kind = clean_number(value)
+        if digits:
+            filled += 1
+            ten += len(digits) == 10 and digits.isdigit()
+    return filled > 0 and ten * 2 > filled
 
 
 _ORDER = ("name", "gender", "birth_date", "birth_place", "nipd", "class_name", "nik", "kk", "nisn")

@@ -11,6 +11,7 @@ import csv
 import datetime
 import io
 import random
+import struct
 import zipfile
 from xml.sax.saxutils import escape
 
@@ -326,3 +327,89 @@ def dapodik_xlsx(rows: list[dict], **kwargs) -> bytes:
 
 def template_xlsx(rows: list[dict], *, headers=TEMPLATE_HEADERS) -> bytes:
     return xlsx_bytes([list(headers), *[[r.get(h, "") for h in headers] for r in rows]])
+
+
+ODS_MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
+
+
+def _ods_cell(value) -> str:
+    if value is None or value == "":
+        return "<table:table-cell/>"
+    if isinstance(value, bool):
+        return f'<table:table-cell office:value-type="boolean" office:boolean-value="{str(value).lower()}"/>'
+    if isinstance(value, int | float):
+        return (
+            f'<table:table-cell office:value-type="float" office:value="{value}">'
+            f"<text:p>{value}</text:p></table:table-cell>"
+        )
+    if isinstance(value, datetime.date):
+        return (
+            f'<table:table-cell office:value-type="date" office:date-value="{value.isoformat()}">'
+            f"<text:p>{value.isoformat()}</text:p></table:table-cell>"
+        )
+    return f'<table:table-cell office:value-type="string"><text:p>{escape(str(value))}</text:p></table:table-cell>'
+
+
+def ods_bytes(rows: list[list], *, extra_rows_xml: str = "", sheet_name: str = "Sheet1") -> bytes:
+    """Write rows as an OpenDocument spreadsheet, as LibreOffice lays it out (a None row is blank);
+    ``extra_rows_xml`` is appended raw after them (tests of repeated rows and cells)."""
+    body = "".join(
+        "<table:table-row>" + "".join(_ods_cell(v) for v in (row or [None])) + "</table:table-row>" for row in rows
+    )
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3">'
+        f'<office:body><office:spreadsheet><table:table table:name="{escape(sheet_name)}">'
+        f"{body}{extra_rows_xml}</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">'
+        f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{ODS_MIMETYPE}"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), ODS_MIMETYPE, compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content)
+        archive.writestr("META-INF/manifest.xml", manifest)
+    return buffer.getvalue()
+
+
+def _xlsb_record(kind: int, payload: bytes) -> bytes:
+    """One XLSB record: type and size as 7-bit variable-length numbers, then the payload."""
+
+    def varint(value: int) -> bytes:
+        out = bytearray()
+        while True:
+            byte = value & 0x7F
+            value >>= 7
+            out.append(byte | (0x80 if value else 0))
+            if not value:
+                return bytes(out)
+
+    return varint(kind) + varint(len(payload)) + payload
+
+
+def xlsb_sheet_part(cells: list[tuple[int, int]]) -> bytes:
+    """An XLSB worksheet part holding a number at each (row, column), 0-based: enough for the
+    extent scan, which reads only row headers and cell records."""
+    records = []
+    for row, column in cells:
+        records.append(_xlsb_record(0, struct.pack("<IIBBHBB", row, 0, 0, 0, 0, 0, 0)))  # BrtRowHdr
+        records.append(_xlsb_record(5, struct.pack("<IId", column, 0, 1.0)))  # BrtCellReal
+    return b"".join(records)
+
+
+def xlsb_bytes(sheet_part: bytes) -> bytes:
+    """A ZIP with the parts of an XLSB workbook around one worksheet part (the workbook part is a
+    stub: calamine refuses it, the extent scan reads the worksheet first)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        archive.writestr("xl/workbook.bin", b"\x83\x01\x00")
+        archive.writestr("xl/worksheets/sheet1.bin", sheet_part)
+    return buffer.getvalue()

@@ -46,8 +46,9 @@ def xlsx(response):
 def csv_rows(response):
     assert response["Content-Type"].startswith("text/csv")
     body = b"".join(response.streaming_content).decode("utf-8")
-    assert body.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert body.startswith("\ufeff# Catatan:")  # Indonesian Excel: BOM, then the note on XLSX
+    assert "XLSX" in body.splitlines()[0]
+    return list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))[1:]
 
 
 def sheet_rows(workbook, title=None):
@@ -96,7 +97,7 @@ def test_students_csv_keeps_nik_and_neutralises(client, supervisor, season):
     header = rows[0]
     assert header[:4] == ["NPSN", "Sekolah", "Rombel", "Nama"]
     niks = [row[header.index("NIK")] for row in rows[1:]]
-    assert NIK in niks
+    assert "'" + NIK in niks  # an apostrophe keeps it text in a spreadsheet
     names = [row[header.index("Nama")] for row in rows[1:]]
     assert '\'=HYPERLINK("http://contoh.invalid","klik")' in names
     assert len(rows) == 4  # header + 3 students still to record
@@ -126,6 +127,15 @@ def test_summary_csv_follows_the_dashboard_filters(client, supervisor, season, s
     rows = csv_rows(client.get(reverse("progress_export_summary", args=["csv"]), {"visit": "not_visited_any"}))
     assert [row[0] for row in rows[1:-1]] == [other_school.npsn]
     assert rows[-1][1] == "Jumlah (1 sekolah)"
+
+
+def test_summary_csv_writes_decimal_commas(client, supervisor, season, school):
+    client.force_login(supervisor)
+    rows = csv_rows(client.get(reverse("progress_export_summary", args=["csv"])))
+    header = rows[0]
+    by_npsn = {row[0]: row for row in rows[1:-1]}
+    assert by_npsn[school.npsn][header.index("Capaian (%)")] == "33,33"
+    assert rows[-1][header.index("Capaian (%)")] == "25,00"
 
 
 def test_school_admin_exports_only_their_school(client, season, school, other_school, school_admin):

@@ -456,7 +456,8 @@ def test_formula_looking_text_is_stored_as_text_and_never_exported_as_a_formula(
         assert b"<f>" not in archive.read(ROSTER_PART)
 
     export = client.get(reverse("progress_export_visit", kwargs={"visit_id": visit.pk, "fmt": "csv"}))
-    lines = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    body = b"".join(export.streaming_content).decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(body), delimiter=";"))[1:]  # after the note line
     reasons = [line[lines[0].index("Alasan")] for line in lines[1:]]
     assert sorted(r for r in reasons if r) == sorted("'" + note for note in notes.values())
     export = client.get(reverse("progress_export_visit", kwargs={"visit_id": visit.pk, "fmt": "xlsx"}))

@@ -98,7 +98,7 @@ def test_csv_quoted_line_break_counts_as_one_spreadsheet_row():
         (b"", "x.csv", "empty"),
         (b"   \r\n", "x.csv", "empty"),
         (b"%PDF-1.4 ...", "x.pdf", "wrong_type"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "x.xls", "old_excel"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "x.xls", "corrupt"),
         (b"hello,world\r\n1,2\r\n", "x.csv", "no_header"),
         (b"PK\x03\x04garbage", "x.xlsx", "corrupt"),
         (b"Nama,JK\r\n", "x.docx", "wrong_type"),

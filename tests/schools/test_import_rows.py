@@ -205,9 +205,10 @@ def test_bad_kk_and_nisn_are_not_stored():
     assert row.kk == "" and row.nisn == ""
 
 
-def test_nisn_from_numeric_cell_lost_leading_zero_is_warned():
+def test_nisn_from_numeric_cell_lost_leading_zero_is_restored_and_warned():
     (row,) = judge({"nisn": 87204075.0})
-    assert codes(row) == ["nisn_invalid"]
+    assert codes(row) == ["nisn_zeros_restored"]
+    assert row.nisn == "0087204075"
     assert "angka 0" in row.problems[0].message
 
 

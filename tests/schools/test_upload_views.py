@@ -201,7 +201,23 @@ def test_templates_download(client, school_admin):
     assert [c.value for c in workbook.worksheets[0][1]] == list(synthetic.TEMPLATE_HEADERS)
     assert workbook.worksheets[1].title == "Petunjuk"
     csv = client.get(reverse("schools:template_download", args=["csv"]))
-    assert csv.content.startswith(b"\xef\xbb\xbfNama;JK;")
+    note, header = csv.content.decode("utf-8").splitlines()
+    assert note.startswith("\ufeff# Catatan:") and "XLSX" in note
+    assert header.startswith("Nama;JK;")
+
+
+def test_filled_in_csv_template_with_its_note_line_is_accepted(client, school, school_admin):
+    client.force_login(school_admin)
+    data = client.get(reverse("schools:template_download", args=["csv"])).content
+    person = people(1)[0]
+    values = [person[h] for h in synthetic.TEMPLATE_HEADERS]
+    line = ";".join(
+        v.strftime("%d/%m/%Y") if hasattr(v, "strftime") else f"'{v}" if str(v).isdigit() else v for v in values
+    )
+    response = post_file(client, school, data + line.encode() + b"\r\n", name="templat.csv")
+    record = StudentListUpload.objects.get()
+    assert response.status_code == 302, record.failure_message
+    assert (record.file_format, record.rows, record.new_count, record.warning_count) == ("csv", 1, 1, 0)
 
 
 def test_supervisor_resolves_conflicts_and_left_in_the_ui(client, school, other_school, supervisor):
