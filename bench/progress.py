@@ -480,9 +480,9 @@ def measure(info: dict, *, repeat: int) -> None:
     from django.db import connection
     from django.test import Client
     from django.urls import reverse
+    from recordings.progress_cache import progress_cache_clear
 
     from recordings.models import Drive
-    from recordings.progress_cache import progress_cache_clear
     from recordings.selectors import Progress, eligibility_cutoff
 
     rng = random.Random(7)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -30,13 +31,16 @@ def nik_region_codes() -> frozenset[str]:
     return frozenset(NikRegion.objects.values_list("code", flat=True))
 
 
+# Set by the recordings app when it loads (schools never imports recordings): today -> the active
+# drive's reference date for ages, or None when there is no drive.
+reference_date_source: Callable[[datetime.date], datetime.date | None] | None = None
+
+
 def eligibility_reference_date(*, today: datetime.date | None = None) -> datetime.date:
     """The active drive's reference date for ages, or today when there is no drive."""
-    from recordings.selectors import drive_current
-
     today = today or timezone.localdate()
-    drive = drive_current(today=today)
-    return drive.reference_date if drive else today
+    found = reference_date_source(today) if reference_date_source else None
+    return found or today
 
 
 def students_for_matching(school: School) -> list[Existing]:
@@ -198,13 +202,7 @@ def student_history(student: Student, *, show_personal: bool, limit: int = STUDE
 
 def student_recordings(student: Student):
     """The student's outcome at each visit, newest tap first (one query)."""
-    from recordings.models import Recording
-
-    return (
-        Recording.objects.filter(student=student)
-        .select_related("visit__drive", "recorded_by")
-        .order_by("-recorded_at", "-pk")
-    )
+    return student.recordings.all().select_related("visit__drive", "recorded_by").order_by("-recorded_at", "-pk")
 
 
 # --- the personal-data access log ---------------------------------------------------------------

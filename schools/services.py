@@ -29,7 +29,6 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ektp_drives.personal_data import mask_personal_numbers
-from recordings.selectors import eligibility_cutoff
 from schools import selectors
 from schools.importing.plan import (
     CONFLICTED,
@@ -58,6 +57,7 @@ from schools.models import (
     SchoolAdmin,
     Student,
     StudentListUpload,
+    eligibility_cutoff,
 )
 from schools.roles import SCHOOL_ADMIN_GROUP
 

@@ -12,16 +12,13 @@ from tests import factories
 
 @pytest.fixture(scope="session", autouse=True)
 def _close_side_connections(django_db_setup, django_db_blocker):
-    """Before the test database is dropped, close the connections Django no longer tracks: the
-    progress cache's second connections, and those opened inside Playwright's sync API (it runs
-    test code in another context, where Django keeps a separate connection)."""
+    """Before the test database is dropped, close the connections Django no longer tracks: those
+    opened inside Playwright's sync API (it runs test code in another context, where Django keeps a
+    separate connection)."""
     yield
     import psycopg2
     from django.db import connection
 
-    from recordings.progress_cache import snapshot_connections_close
-
-    snapshot_connections_close()
     params = connection.get_connection_params()
     params["dbname"] = "postgres"
     with django_db_blocker.unblock():

@@ -1,8 +1,7 @@
 """Progress pages: the dashboard, a school's page and the printable report (issue 5).
 
 Dukcapil staff see every school of the drive; a school admin sees only their own school (another
-school's page is a 404). Counting happens in the database (recordings.selectors); drive-wide rows
-come from recordings.progress_cache, which keeps them exact.
+school's page is a 404). Every figure comes from the read model through recordings.selectors.progress.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from django.utils import timezone
 from recordings.charts import progress_chart_svg
 from recordings.models import Drive, Recording, Visit
 from recordings.permissions import drives_visible_to
-from recordings.progress_cache import DriveSnapshot, drive_snapshot
 from recordings.selectors import (
     SchoolProgressRow,
     cumulative_done_by_day,
@@ -47,8 +45,6 @@ from recordings.views.progress_forms import (
 from schools.permissions import can_view_personal_data, get_visible_school_or_404, schools_visible_to
 from schools.roles import Role, user_role
 
-# A school admin's few schools are counted directly; Dukcapil staff read the whole drive (cached).
-DIRECT_COUNT_LIMIT = 200
 REPORT_SCHOOL_LIMIT = 40
 REPORT_KECAMATAN_LIMIT = 12
 
@@ -87,35 +83,32 @@ def progress_scope(request, *, with_schools: bool = True) -> ProgressScope:
     return ProgressScope(role=role, drive=drive, drives=drives, school_ids=school_ids)
 
 
-def scope_rows(scope: ProgressScope, *, today: datetime.date | None = None) -> DriveSnapshot:
-    """The drive's school rows (``.rows``, a dict) and daily changes within the user's scope."""
+@dataclass(frozen=True)
+class ProgressData:
+    """The school rows (by id) and the chart's daily changes of a drive within a user's scope."""
+
+    drive: Drive
+    rows: dict[int, SchoolProgressRow]
+    changes: dict[int, dict[datetime.date, int]]
+
+
+def scope_rows(scope: ProgressScope, *, today: datetime.date | None = None) -> ProgressData:
+    """The drive's school rows and daily changes within the user's scope (four queries, any size)."""
     drive = scope.drive
-    if scope.school_ids is not None and len(scope.school_ids) <= DIRECT_COUNT_LIMIT:
-        rows = drive_school_rows(drive, schools=scope.school_ids, today=today)
-        changes = drive_daily_changes(drive, schools=scope.school_ids)
-        return DriveSnapshot(drive, rows, changes, source="direct")
-    snapshot = drive_snapshot(drive, today=today)
-    if scope.school_ids is not None:
-        rows = {pk: row for pk, row in snapshot.rows.items() if pk in scope.school_ids}
-        changes = {pk: days for pk, days in snapshot.changes.items() if pk in scope.school_ids}
-        return DriveSnapshot(drive, rows, changes, source=snapshot.source)
-    return snapshot
+    rows = drive_school_rows(drive, schools=scope.school_ids, today=today)
+    changes = drive_daily_changes(drive, schools=scope.school_ids)
+    return ProgressData(drive, rows, changes)
 
 
 def drive_query(scope: ProgressScope) -> str:
     return urlencode({"drive": scope.drive.pk}) if scope.drive else ""
 
 
-def chart_for(drive: Drive, data: DriveSnapshot, rows, *, target: int, today: datetime.date, title: str, compact=False):
-    """The progress-over-time chart (server-rendered SVG) for some school rows of a snapshot."""
+def chart_for(drive: Drive, data: ProgressData, rows, *, target: int, today: datetime.date, title: str, compact=False):
+    """The progress-over-time chart (server-rendered SVG) for some school rows."""
     end = min(drive.end_date, max(today, drive.start_date))
-    every_school = len(rows) == len(data.rows)
-
-    def series():
-        school_ids = None if every_school else {row.school_id for row in rows}
-        return cumulative_done_by_day(data.changes, school_ids=school_ids, start=drive.start_date, end=end)
-
-    points = data.memoized(("series", drive.start_date, end), series) if every_school else series()
+    school_ids = None if len(rows) == len(data.rows) else {row.school_id for row in rows}
+    points = cumulative_done_by_day(data.changes, school_ids=school_ids, start=drive.start_date, end=end)
     return progress_chart_svg(
         points, target=target, start=drive.start_date, end=drive.end_date, title=title, compact=compact
     )
@@ -158,13 +151,13 @@ def dashboard(request):
     if scope.drive is None:
         return render(request, "recordings/progress_dashboard.html", context)
     data = scope_rows(scope, today=today)
-    rows = data.memoized("rows", lambda: list(data.rows.values()))
-    summary = data.memoized("summary", lambda: progress_summary(rows))
-    kecamatan_choices = data.memoized("kecamatan_choices", lambda: _kecamatan_choices(rows))
+    rows = list(data.rows.values())
+    summary = progress_summary(rows)
+    kecamatan_choices = _kecamatan_choices(rows)
     form = ProgressFilterForm(request.GET or None, kecamatan_choices=kecamatan_choices)
     values = form.values()
     key, descending = sort_param(values.get("sort"))
-    ordered = data.memoized(("sorted", key, descending), lambda: sort_rows(rows, key, descending))
+    ordered = sort_rows(rows, key, descending)
     filtered = filter_rows(ordered, values)
     page = Paginator(filtered, PAGE_SIZE).get_page(request.GET.get("page"))
     filtering = any(
@@ -179,7 +172,7 @@ def dashboard(request):
             "page": page,
             "filtered_count": len(filtered),
             "filtered_summary": progress_summary(filtered) if filtering else None,
-            "kecamatan_page": _kecamatan_page(request, data, filtered, filtering) if scope.is_staff else None,
+            "kecamatan_page": _kecamatan_page(request, filtered) if scope.is_staff else None,
             "kecamatan_headers": _sort_headers(
                 request, *kecamatan_sort_param(request.GET.get("ksort")), KECAMATAN_SORTS, "ksort", "kpage"
             ),
@@ -201,14 +194,14 @@ def dashboard(request):
     return render(request, "recordings/progress_dashboard.html", context)
 
 
-def _kecamatan_page(request, data: DriveSnapshot, rows, filtering: bool):
+def _kecamatan_page(request, rows):
     """The per-kecamatan table of the filtered schools, sorted and paged (``ksort``, ``kpage``)."""
     key, descending = kecamatan_sort_param(request.GET.get("ksort"))
 
     def ordered():
         return sorted(progress_by_kecamatan(rows), key=KECAMATAN_SORTS[key][1], reverse=descending)
 
-    kecamatan = ordered() if filtering else data.memoized(("kecamatan", key, descending), ordered)
+    kecamatan = ordered()
     return Paginator(kecamatan, PAGE_SIZE).get_page(request.GET.get("kpage"))
 
 
@@ -252,7 +245,7 @@ def school(request, school_id: int):
     reason_counts = _reason_counts(students)
     if reason:
         students = [s for s in students if reason in _reasons_of(s)]
-    data = DriveSnapshot(drive, {row.school_id: row}, drive_daily_changes(drive, schools=[school_obj.pk]), "direct")
+    data = ProgressData(drive, {row.school_id: row}, drive_daily_changes(drive, schools=[school_obj.pk]))
     context.update(
         {
             "row": row,
@@ -294,18 +287,13 @@ def report(request):
         raise Http404
     today = timezone.localdate()
     data = scope_rows(scope, today=today)
-    rows = data.memoized("rows", lambda: list(data.rows.values()))
-    kecamatan_choices = data.memoized("kecamatan_choices", lambda: _kecamatan_choices(rows))
+    rows = list(data.rows.values())
+    kecamatan_choices = _kecamatan_choices(rows)
     form = ProgressFilterForm(request.GET or None, kecamatan_choices=kecamatan_choices)
     values = form.values()
     rows = filter_rows(rows, values)
-    filtering = len(rows) != len(data.rows)
-    summary = progress_summary(rows) if filtering else data.memoized("summary", lambda: progress_summary(rows))
-    by_completion = (
-        sort_rows(rows, "completion", False)
-        if filtering
-        else data.memoized(("sorted", "completion", False), lambda: sort_rows(rows, "completion", False))
-    )
+    summary = progress_summary(rows)
+    by_completion = sort_rows(rows, "completion", False)
     kecamatan_all = progress_by_kecamatan(rows) if scope.is_staff else []
     kecamatan_rows = kecamatan_all
     if len(kecamatan_all) > REPORT_KECAMATAN_LIMIT:

@@ -61,10 +61,10 @@ def test_completion_is_recorded_plus_already_recorded_over_target(drive, school,
 
 
 def test_completion_rounds_half_up_to_two_decimals():
-    assert Progress(candidates=2100, done=1667).completion == Decimal("79.38")
-    assert Progress(candidates=8, done=1).completion == Decimal("12.50")
-    assert Progress(candidates=3, done=2).completion == Decimal("66.67")
-    assert Progress(candidates=0, done=0).completion == Decimal("0.00")
+    assert Progress(candidates=2100, recorded=1667).completion == Decimal("79.38")
+    assert Progress(candidates=8, recorded=1).completion == Decimal("12.50")
+    assert Progress(candidates=3, recorded=2).completion == Decimal("66.67")
+    assert Progress(candidates=0, recorded=0).completion == Decimal("0.00")
 
 
 def test_students_who_left_are_excluded_even_if_recorded(drive, school, visit):
