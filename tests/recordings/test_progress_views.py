@@ -407,15 +407,3 @@ def test_large_ids_are_not_written_with_thousand_separators(client, supervisor):
     assert "/progres/sekolah/654321/?drive=123456" in html
     filtered = client.get(reverse("progress_dashboard"), {"drive": drive.pk, "kecamatan": "7654"})
     assert npsns(filtered) == [school.npsn]
-
-
-def test_school_admin_of_many_schools_reads_the_drive_rows_filtered(client, season, school, school_admin, monkeypatch):
-    """Past DIRECT_COUNT_LIMIT schools, an admin's rows and chart come from the drive-wide rows."""
-    from recordings.views import progress
-
-    monkeypatch.setattr(progress, "DIRECT_COUNT_LIMIT", 0)
-    client.force_login(school_admin)
-    response = client.get(reverse("progress_dashboard"))
-    assert npsns(response) == [school.npsn]
-    assert text_of(response, "done") == "4"
-    assert response.context["chart"].points[-1].done == 4  # not the other school's changes
