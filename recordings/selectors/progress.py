@@ -31,6 +31,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy
 
 from recordings.models import Drive, DriveSchoolDay, DriveSchoolTally, Recording, Visit
@@ -152,6 +153,14 @@ STORED_COUNTS = (
 
 def figure(code: str) -> Figure:
     return FIGURES_BY_CODE[code]
+
+
+def figure_text(progress: Progress, code: str) -> str:
+    """A figure as the pages print it: 2.100, and completion as 79,38 %."""
+    value = progress.value(code)
+    if code == "completion":
+        return f"{number_format(value, 2)} %"
+    return number_format(value, 0, force_grouping=True)
 
 
 @dataclass(frozen=True)
