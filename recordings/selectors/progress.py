@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy
 
-from recordings.models import Drive, DriveSchoolDay, DriveSchoolTally, Recording, Visit
+from recordings.models import Drive, DriveSchoolDay, DriveSchoolTally, Visit
 from recordings.selectors.sql import school_filter, tables, time_zone_name
 from schools.models import School, eligibility_cutoff
 
@@ -70,7 +70,7 @@ FIGURES: tuple[Figure, ...] = (
     ),
     Figure(
         "already_recorded",
-        gettext_lazy("Sudah rekam sebelumnya"),
+        gettext_lazy("Rekam sebelumnya"),
         gettext_lazy("Hasil terakhir: sudah merekam KTP-el sebelum kegiatan ini."),
         TARGET,
     ),
@@ -84,26 +84,24 @@ FIGURES: tuple[Figure, ...] = (
     Figure(
         "remaining",
         gettext_lazy("Sisa"),
-        gettext_lazy(
-            "Sasaran − selesai = belum didata + tidak hadir + gagal rekam + tidak membawa fotokopi KK + menolak."
-        ),
+        gettext_lazy("Sasaran − selesai = belum didata + tidak hadir + gagal rekam + tanpa KK + menolak."),
         TARGET,
     ),
     Figure("waiting", gettext_lazy("Belum didata"), gettext_lazy("Sasaran yang belum punya hasil."), TARGET),
-    Figure("absent", Recording.Outcome.ABSENT.label, gettext_lazy("Hasil terakhir: tidak hadir."), TARGET),
+    Figure("absent", gettext_lazy("Tidak hadir"), gettext_lazy("Hasil terakhir: tidak hadir."), TARGET),
     Figure(
         "biometric_failure",
-        Recording.Outcome.BIOMETRIC_FAILURE.label,
+        gettext_lazy("Gagal rekam"),
         gettext_lazy("Hasil terakhir: gagal rekam, perlu diulang."),
         TARGET,
     ),
     Figure(
         "missing_documents",
-        Recording.Outcome.MISSING_DOCUMENTS.label,
+        gettext_lazy("Tanpa KK"),
         gettext_lazy("Hasil terakhir: tidak membawa fotokopi KK."),
         TARGET,
     ),
-    Figure("refused", Recording.Outcome.REFUSED.label, gettext_lazy("Hasil terakhir: menolak."), TARGET),
+    Figure("refused", gettext_lazy("Menolak"), gettext_lazy("Hasil terakhir: menolak direkam."), TARGET),
     Figure(
         "needs_nik",
         gettext_lazy("Perlu NIK"),
@@ -132,6 +130,22 @@ FIGURES: tuple[Figure, ...] = (
     ),
 )
 FIGURES_BY_CODE = {f.code: f for f in FIGURES}
+# The columns of every progress table (school, kecamatan, report, export), in this order.
+TABLE_FIGURES = (
+    "target",
+    "done",
+    "recorded",
+    "already_recorded",
+    "recorded_today",
+    "waiting",
+    "absent",
+    "biometric_failure",
+    "missing_documents",
+    "refused",
+    "remaining",
+    "completion",
+)
+OUTSIDE_FIGURES = ("under_age", "not_eligible", "proposed_left")
 # The reasons Sisa is made of, in the order the tables show them.
 REMAINING_REASONS = ("waiting", "absent", "biometric_failure", "missing_documents", "refused")
 # Counts stored per school (the read model's columns).

@@ -7,7 +7,7 @@ from django.utils import timezone
 from recordings.models import Visit
 from recordings.permissions import visits_visible_to
 from recordings.selectors import headline_from_rows
-from recordings.views.progress import progress_scope, scope_rows
+from recordings.views.progress import left_review_url, progress_scope, scope_rows
 from schools.permissions import schools_visible_to
 from schools.roles import Role, user_role
 
@@ -16,8 +16,7 @@ from schools.roles import Role, user_role
 def home(request):
     """Show the selected (or current) drive's headline for the schools the user may see.
 
-    Staff read the whole drive from the progress cache (as the dashboard does), so the page stays
-    fast at a million students; a school admin's own schools are counted directly.
+    The figures come from the read model (as on the dashboard): fast at a million students.
     """
     role = user_role(request.user)
     if role == Role.NONE:
@@ -47,5 +46,6 @@ def home(request):
             "own_schools": own_schools,
             "upcoming_visits": upcoming_visits,
             "no_role": False,
+            "left_review_url": left_review_url(request.user),
         },
     )

@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from recordings.charts import progress_chart_svg
@@ -31,6 +32,7 @@ from recordings.selectors import (
     progress_summary,
     students_to_record,
 )
+from recordings.selectors.progress import FIGURES, OUTSIDE_FIGURES, TABLE_FIGURES, figure
 from recordings.views.progress_forms import (
     KECAMATAN_SORTS,
     PAGE_SIZE,
@@ -42,7 +44,12 @@ from recordings.views.progress_forms import (
     sort_param,
     sort_rows,
 )
-from schools.permissions import can_view_personal_data, get_visible_school_or_404, schools_visible_to
+from schools.permissions import (
+    can_decide_student_left,
+    can_view_personal_data,
+    get_visible_school_or_404,
+    schools_visible_to,
+)
 from schools.roles import Role, user_role
 
 REPORT_SCHOOL_LIMIT = 40
@@ -100,6 +107,26 @@ def scope_rows(scope: ProgressScope, *, today: datetime.date | None = None) -> P
     return ProgressData(drive, rows, changes)
 
 
+def left_review_url(user, school=None) -> str:
+    """Where a supervisor reviews the pending "left" proposals (empty for users who may not)."""
+    if not can_decide_student_left(user):
+        return ""
+    url = reverse("schools:left_list")
+    return f"{url}?{urlencode({'sekolah': school.npsn})}" if school else url
+
+
+def figure_context() -> dict:
+    """The figures' names and definitions every progress table and footnote shows (one source)."""
+    target = [figure(code) for code in TABLE_FIGURES]
+    outside = [figure(code) for code in OUTSIDE_FIGURES]
+    return {
+        "target_figures": target,
+        "outside_figures": outside,
+        "all_figures": FIGURES,
+        "school_colspan": 4 + len(target) + len(outside),
+    }
+
+
 def drive_query(scope: ProgressScope) -> str:
     return urlencode({"drive": scope.drive.pk}) if scope.drive else ""
 
@@ -147,7 +174,7 @@ def dashboard(request):
     """Headline, chart, per-school and per-kecamatan tables of the selected drive."""
     scope = progress_scope(request)
     today = timezone.localdate()
-    context = {"scope": scope, "drive": scope.drive, "drives": scope.drives, "today": today}
+    context = {"scope": scope, "drive": scope.drive, "drives": scope.drives, "today": today, **figure_context()}
     if scope.drive is None:
         return render(request, "recordings/progress_dashboard.html", context)
     data = scope_rows(scope, today=today)
@@ -186,6 +213,7 @@ def dashboard(request):
             ),
             "postponed_visits": _postponed_visits(scope),
             "can_export_students": scope.is_staff or bool(scope.school_ids),
+            "left_review_url": left_review_url(request.user),
         }
     )
     if request.htmx and request.htmx.target == "progress-results":
@@ -227,6 +255,8 @@ def school(request, school_id: int):
         "today": today,
         "drive_query": drive_query(scope),
         "can_export": can_view_personal_data(request.user, school_obj),
+        "left_review_url": left_review_url(request.user, school_obj),
+        **figure_context(),
     }
     row = drive_school_rows(drive, schools=[school_obj.pk], today=today).get(school_obj.pk) if drive else None
     if row is None:
@@ -322,5 +352,6 @@ def report(request):
             ),
             "kecamatan_name": dict(kecamatan_choices).get(values.get("kecamatan")),
             "drive_query": drive_query(scope),
+            **figure_context(),
         },
     )

@@ -82,7 +82,7 @@ def test_command_line_prints_the_figures_by_their_names():
     services.recording_apply(visit=visit, student=a, outcome=Outcome.RECORDED, by=operator)
     services.recording_apply(visit=visit, student=b, outcome=Outcome.ABSENT, by=operator)
     out = verified(visit.drive)
-    assert "Sasaran 3 · Selesai 1 · Terekam 1 · Sudah rekam sebelumnya 0 · Capaian 33,33 %" in out
+    assert "Sasaran 3 · Selesai 1 · Terekam 1 · Rekam sebelumnya 0 · Capaian 33,33 %" in out
     assert "Sisa 2 · Belum didata 1 · Tidak hadir 1" in out
 
 
