@@ -15,7 +15,7 @@ from recordings.models import (
     VisitTeamMember,
 )
 from recordings.selectors.drives import drive_current
-from recordings.selectors.progress import figure, schools_with_progress
+from recordings.selectors.progress import completion_percent, figure, schools_with_progress
 from schools.admin import SchoolModelAdmin
 from schools.models import School
 
@@ -111,10 +111,11 @@ def _progress_column(code: str, ordering: str | None):
     def column(self, school):
         if not getattr(school, "in_drive", False):
             return "—"
-        value = getattr(school, f"drive_{code}", None)
         if code == "completion":
-            return "—" if value is None else number_format(value / 100, 2)
-        return value
+            if not school.drive_target:
+                return "—"
+            return number_format(completion_percent(school.drive_done, school.drive_target), 2)
+        return getattr(school, f"drive_{code}", None)
 
     column.short_description = definition.label
     return column

@@ -224,10 +224,7 @@ class Progress:
 
     @cached_property
     def completion(self) -> Decimal:
-        """Completion in percent, rounded half up to two decimals."""
-        if not self.target:
-            return Decimal("0.00")
-        return (Decimal(self.done) * 100 / Decimal(self.target)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return completion_percent(self.done, self.target)
 
     def value(self, code: str):
         return getattr(self, code)
@@ -235,6 +232,13 @@ class Progress:
     def figures(self) -> dict[str, int | Decimal]:
         """Every figure by code (what the consistency checks and the command line compare)."""
         return {f.code: self.value(f.code) for f in FIGURES}
+
+
+def completion_percent(done: int, target: int) -> Decimal:
+    """Completion in percent, rounded half up to two decimals (0 without a target)."""
+    if not target:
+        return Decimal("0.00")
+    return (Decimal(done) * 100 / Decimal(target)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 @cache

@@ -48,9 +48,11 @@ def lookup(mapping, key):
 def figure_cell(progress, code: str) -> str:
     """One table cell of a progress figure: the completion bar, or the number (2.100)."""
     if code == "completion":
-        return format_html('<td class="completion-cell">{}</td>', progress_bar(progress.completion))
+        return format_html(
+            '<td class="completion-cell" data-figure="completion">{}</td>', progress_bar(progress.completion)
+        )
     value = formats.number_format(progress.value(code), 0, use_l10n=True, force_grouping=True)
-    return format_html('<td class="text-end">{}</td>', value)
+    return format_html('<td class="text-end" data-figure="{}">{}</td>', code, value)
 
 
 @register.filter
