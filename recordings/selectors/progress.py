@@ -27,6 +27,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce, NullIf
@@ -275,8 +276,15 @@ def drive_tallies(drive: Drive, *, schools=None, today: datetime.date | None = N
 
 
 def drive_progress(drive: Drive, *, schools=None, today: datetime.date | None = None) -> Progress:
-    """Return the drive's totals, optionally limited to some schools, in one query."""
-    return Progress.total(drive_tallies(drive, schools=schools, today=today).values())
+    """Return the drive's totals, optionally limited to some schools, summed in SQL (two queries)."""
+    today = today or timezone.localdate()
+    sums = _limit(DriveSchoolTally.objects.filter(drive_id=drive.pk), schools).aggregate(
+        **{code: Coalesce(Sum(code), 0) for code in STORED_COUNTS}
+    )
+    recorded_today = _limit(DriveSchoolDay.objects.filter(drive_id=drive.pk, day=today), schools).aggregate(
+        n=Coalesce(Sum("recorded"), 0)
+    )["n"]
+    return Progress(recorded_today=recorded_today, **sums)
 
 
 def drive_progress_by_school(drive: Drive, *, schools=None, today: datetime.date | None = None) -> dict[int, Progress]:
@@ -689,13 +697,10 @@ class ProgressSummary:
     schools_total: int
     schools_visited: int
     schools_in_progress: int
-    schools_not_visited: tuple[SchoolProgressRow, ...]
+    schools_not_visited: tuple  # the first ones by name (rows with ``school_id`` and ``name``)
+    schools_not_visited_count: int
     visits_postponed: int
     postponed_by_reason: tuple[tuple[str, str, int], ...]
-
-    @property
-    def schools_not_visited_count(self) -> int:
-        return len(self.schools_not_visited)
 
 
 def progress_summary(rows) -> ProgressSummary:
@@ -712,6 +717,7 @@ def progress_summary(rows) -> ProgressSummary:
         schools_visited=sum(1 for row in rows if row.visited),
         schools_in_progress=sum(1 for row in rows if row.visits.in_progress),
         schools_not_visited=tuple(sorted((row for row in rows if not row.visited), key=lambda r: r.name)),
+        schools_not_visited_count=sum(1 for row in rows if not row.visited),
         visits_postponed=sum(row.visits.postponed for row in rows),
         postponed_by_reason=tuple(
             (code, labels[code], reasons[code]) for code in Visit.PostponementReason.values if reasons.get(code)

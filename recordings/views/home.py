@@ -6,8 +6,9 @@ from django.utils import timezone
 
 from recordings.models import Visit
 from recordings.permissions import visits_visible_to
-from recordings.selectors import headline_from_rows
-from recordings.views.progress import left_review_url, progress_scope, scope_rows
+from recordings.selectors.progress import Headline
+from recordings.selectors.progress_table import school_table, table_summary
+from recordings.views.progress import left_review_url, progress_scope
 from schools.permissions import schools_visible_to
 from schools.roles import Role, user_role
 
@@ -25,7 +26,14 @@ def home(request):
     drive = scope.drive
     headline = None
     if drive is not None:
-        headline = headline_from_rows(drive, scope_rows(scope).rows.values())
+        summary = table_summary(school_table(drive, schools=scope.school_ids), drive)
+        headline = Headline(
+            drive=drive,
+            progress=summary.progress,
+            schools_total=summary.schools_total,
+            schools_visited=summary.schools_visited,
+            visits_postponed=summary.visits_postponed,
+        )
     own_schools = []
     upcoming_visits = []
     if role == Role.SCHOOL_ADMIN:

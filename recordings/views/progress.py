@@ -28,21 +28,27 @@ from recordings.selectors import (
     drive_current_among,
     drive_daily_changes,
     drive_school_rows,
-    progress_by_kecamatan,
-    progress_summary,
     students_to_record,
 )
 from recordings.selectors.progress import FIGURES, OUTSIDE_FIGURES, TABLE_FIGURES, figure
+from recordings.selectors.progress_table import (
+    school_table,
+    sorted_table,
+    table_daily_changes,
+    table_kecamatan,
+    table_kecamatan_choices,
+    table_page_rows,
+    table_progress,
+    table_summary,
+)
 from recordings.views.progress_forms import (
     KECAMATAN_SORTS,
     PAGE_SIZE,
     REASON_CHOICES,
     SORTS,
     ProgressFilterForm,
-    filter_rows,
     kecamatan_sort_param,
     sort_param,
-    sort_rows,
 )
 from schools.permissions import (
     can_decide_student_left,
@@ -141,6 +147,15 @@ def chart_for(drive: Drive, data: ProgressData, rows, *, target: int, today: dat
     )
 
 
+def _chart(drive: Drive, rows, *, target: int, today: datetime.date, title: str, compact=False):
+    """The progress-over-time chart (server-rendered SVG) of a table's schools."""
+    end = min(drive.end_date, max(today, drive.start_date))
+    points = cumulative_done_by_day(table_daily_changes(rows, drive), start=drive.start_date, end=end)
+    return progress_chart_svg(
+        points, target=target, start=drive.start_date, end=drive.end_date, title=title, compact=compact
+    )
+
+
 def _kecamatan_choices(rows) -> list[tuple[int, str]]:
     return sorted({(r.kecamatan_id, r.kecamatan_name) for r in rows}, key=lambda c: c[1])
 
@@ -177,16 +192,18 @@ def dashboard(request):
     context = {"scope": scope, "drive": scope.drive, "drives": scope.drives, "today": today, **figure_context()}
     if scope.drive is None:
         return render(request, "recordings/progress_dashboard.html", context)
-    data = scope_rows(scope, today=today)
-    rows = list(data.rows.values())
-    summary = progress_summary(rows)
-    kecamatan_choices = _kecamatan_choices(rows)
+    drive = scope.drive
+    everything = school_table(drive, schools=scope.school_ids, today=today)
+    summary = table_summary(everything, drive, today=today)
+    kecamatan_choices = table_kecamatan_choices(drive, schools=scope.school_ids)
     form = ProgressFilterForm(request.GET or None, kecamatan_choices=kecamatan_choices)
     values = form.values()
     key, descending = sort_param(values.get("sort"))
-    ordered = sort_rows(rows, key, descending)
-    filtered = filter_rows(ordered, values)
-    page = Paginator(filtered, PAGE_SIZE).get_page(request.GET.get("page"))
+    filtered = school_table(drive, schools=scope.school_ids, today=today, values=values)
+    page = Paginator(sorted_table(filtered, drive, key, descending, today=today), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    page.object_list = table_page_rows(page.object_list, drive, today=today)
     filtering = any(
         values.get(name) not in (None, "") for name in ("kecamatan", "level", "status", "visit", "below", "q")
     )
@@ -197,9 +214,9 @@ def dashboard(request):
             "kecamatan_choices": kecamatan_choices,  # rendered by hand: Django's widget is slow for thousands
             "kecamatan_selected": values.get("kecamatan"),
             "page": page,
-            "filtered_count": len(filtered),
-            "filtered_summary": progress_summary(filtered) if filtering else None,
-            "kecamatan_page": _kecamatan_page(request, filtered) if scope.is_staff else None,
+            "filtered_count": page.paginator.count,
+            "filtered_summary": {"progress": table_progress(filtered, drive, today=today)} if filtering else None,
+            "kecamatan_page": _kecamatan_page(request, filtered, drive, today) if scope.is_staff else None,
             "kecamatan_headers": _sort_headers(
                 request, *kecamatan_sort_param(request.GET.get("ksort")), KECAMATAN_SORTS, "ksort", "kpage"
             ),
@@ -208,9 +225,7 @@ def dashboard(request):
             "page_query": _page_query(request),
             "export_query": _page_query(request),
             "drive_query": drive_query(scope),
-            "chart": chart_for(
-                scope.drive, data, rows, target=summary.progress.target, today=today, title=str(scope.drive)
-            ),
+            "chart": _chart(drive, everything, target=summary.progress.target, today=today, title=str(drive)),
             "postponed_visits": _postponed_visits(scope),
             "can_export_students": scope.is_staff or bool(scope.school_ids),
             "left_review_url": left_review_url(request.user),
@@ -222,12 +237,12 @@ def dashboard(request):
     return render(request, "recordings/progress_dashboard.html", context)
 
 
-def _kecamatan_page(request, rows):
+def _kecamatan_page(request, rows, drive: Drive, today: datetime.date):
     """The per-kecamatan table of the filtered schools, sorted and paged (``ksort``, ``kpage``)."""
     key, descending = kecamatan_sort_param(request.GET.get("ksort"))
 
     def ordered():
-        return sorted(progress_by_kecamatan(rows), key=KECAMATAN_SORTS[key][1], reverse=descending)
+        return sorted(table_kecamatan(rows, drive, today=today), key=KECAMATAN_SORTS[key][1], reverse=descending)
 
     kecamatan = ordered()
     return Paginator(kecamatan, PAGE_SIZE).get_page(request.GET.get("kpage"))
@@ -316,22 +331,23 @@ def report(request):
     if scope.drive is None:
         raise Http404
     today = timezone.localdate()
-    data = scope_rows(scope, today=today)
-    rows = list(data.rows.values())
-    kecamatan_choices = _kecamatan_choices(rows)
+    drive = scope.drive
+    kecamatan_choices = table_kecamatan_choices(drive, schools=scope.school_ids)
     form = ProgressFilterForm(request.GET or None, kecamatan_choices=kecamatan_choices)
     values = form.values()
-    rows = filter_rows(rows, values)
-    summary = progress_summary(rows)
-    by_completion = sort_rows(rows, "completion", False)
-    kecamatan_all = progress_by_kecamatan(rows) if scope.is_staff else []
+    rows = school_table(drive, schools=scope.school_ids, today=today, values=values)
+    summary = table_summary(rows, drive, today=today)
+    rows_total = summary.schools_total
+    if rows_total <= REPORT_SCHOOL_LIMIT:
+        shown = table_page_rows(sorted_table(rows, drive, "name", False, today=today), drive, today=today)
+    else:
+        lowest = sorted_table(rows, drive, "completion", False, today=today)[:REPORT_SCHOOL_LIMIT]
+        shown = table_page_rows(lowest, drive, today=today)
+    kecamatan_all = table_kecamatan(rows, drive, today=today) if scope.is_staff else []
     kecamatan_rows = kecamatan_all
     if len(kecamatan_all) > REPORT_KECAMATAN_LIMIT:
         lowest = sorted(kecamatan_all, key=lambda k: (k.progress.completion, k.name))[:REPORT_KECAMATAN_LIMIT]
         kecamatan_rows = sorted(lowest, key=lambda k: k.name)
-    shown: list[SchoolProgressRow] = (
-        sort_rows(rows, "name", False) if len(rows) <= REPORT_SCHOOL_LIMIT else by_completion[:REPORT_SCHOOL_LIMIT]
-    )
     return render(
         request,
         "recordings/report_progress.html",
@@ -342,14 +358,12 @@ def report(request):
             "now": timezone.localtime(),
             "summary": summary,
             "rows": shown,
-            "rows_total": len(rows),
-            "rows_cut": len(rows) > REPORT_SCHOOL_LIMIT,
+            "rows_total": rows_total,
+            "rows_cut": rows_total > REPORT_SCHOOL_LIMIT,
             "kecamatan_rows": kecamatan_rows,
             "kecamatan_total": len(kecamatan_all),
             "kecamatan_cut": len(kecamatan_all) > REPORT_KECAMATAN_LIMIT,
-            "chart": chart_for(
-                scope.drive, data, rows, target=summary.progress.target, today=today, title=str(scope.drive)
-            ),
+            "chart": _chart(drive, rows, target=summary.progress.target, today=today, title=str(drive)),
             "kecamatan_name": dict(kecamatan_choices).get(values.get("kecamatan")),
             "drive_query": drive_query(scope),
             **figure_context(),
