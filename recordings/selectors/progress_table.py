@@ -209,19 +209,22 @@ def table_progress(rows, drive: Drive, *, today: datetime.date | None = None) ->
 
 
 def table_summary(rows, drive: Drive, *, today: datetime.date | None = None, named: int = 8) -> ProgressSummary:
-    """The headline of the table's schools (five queries whatever the number of schools)."""
+    """The headline of the table's schools (six queries whatever the number of schools)."""
     today = today or timezone.localdate()
     progress = table_progress(rows, drive, today=today)
     schools = rows.order_by().values("school_id")
     status = Visit.Status
-    visited = Exists(_visits(drive, status__in=Visit.VISITED_STATUSES))
-    counts = rows.order_by().aggregate(
-        total=Count("pk"),
-        visited=Count("pk", filter=visited),
-        in_progress=Count("pk", filter=Exists(_visits(drive, status=status.IN_PROGRESS))),
+    drive_visits = Visit.objects.filter(drive_id=drive.pk, school_id__in=schools).order_by()
+    visited_schools = drive_visits.filter(status__in=Visit.VISITED_STATUSES).values("school_id")
+    counts = drive_visits.aggregate(
+        visited=Count("school_id", distinct=True, filter=Q(status__in=Visit.VISITED_STATUSES)),
+        in_progress=Count("school_id", distinct=True, filter=Q(status=status.IN_PROGRESS)),
     )
+    counts["total"] = rows.order_by().count()
     not_visited = (
-        rows.filter(~visited).order_by(Lower("school_name"), "school_id").values_list("school_id", "school_name")
+        rows.exclude(school_id__in=visited_schools)
+        .order_by(Lower("school_name"), "school_id")
+        .values_list("school_id", "school_name")
     )
     postponed = dict(
         Visit.objects.filter(drive_id=drive.pk, status=status.POSTPONED, school_id__in=schools)
@@ -276,15 +279,18 @@ def table_page_rows(page_rows, drive: Drive, *, today: datetime.date | None = No
 def table_kecamatan(rows, drive: Drive, *, today: datetime.date | None = None) -> list[KecamatanProgressRow]:
     """The table's schools summed per kecamatan (two queries), ordered by name."""
     today = today or timezone.localdate()
-    visited = Exists(_visits(drive, status__in=Visit.VISITED_STATUSES))
     groups = (
         rows.order_by()
         .values("kecamatan_id", "kecamatan_name")
-        .annotate(
-            n_schools=Count("pk"),
-            n_visited=Count("pk", filter=visited),
-            **{f"sum_{code}": Coalesce(Sum(code), 0) for code in STORED_COUNTS},
+        .annotate(n_schools=Count("pk"), **{f"sum_{code}": Coalesce(Sum(code), 0) for code in STORED_COUNTS})
+    )
+    visited = dict(
+        Visit.objects.filter(
+            drive_id=drive.pk, status__in=Visit.VISITED_STATUSES, school_id__in=rows.order_by().values("school_id")
         )
+        .order_by()
+        .values_list("school__desa__kecamatan_id")
+        .annotate(n=Count("school_id", distinct=True))
     )
     today_by_kecamatan = dict(
         DriveSchoolDay.objects.filter(drive_id=drive.pk, day=today, school_id__in=rows.order_by().values("school_id"))
@@ -297,7 +303,7 @@ def table_kecamatan(rows, drive: Drive, *, today: datetime.date | None = None) -
             kecamatan_id=g["kecamatan_id"],
             name=g["kecamatan_name"],
             schools=g["n_schools"],
-            schools_visited=g["n_visited"],
+            schools_visited=visited.get(g["kecamatan_id"], 0),
             progress=Progress(
                 recorded_today=today_by_kecamatan.get(g["kecamatan_id"], 0),
                 **{code: g[f"sum_{code}"] for code in STORED_COUNTS},
