@@ -10,9 +10,12 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
 
 from schools.importing.plan import Elsewhere, Existing
 from schools.importing.rows import WARNING_LABELS
+from schools.importing.title import download_date_in_title, title_names_another_school
 from schools.models import (
     LeftProposal,
     NikConflict,
@@ -88,6 +91,62 @@ def uploads_visible(queryset: QuerySet[StudentListUpload]) -> QuerySet[StudentLi
     return queryset.select_related("school", "uploaded_by", "committed_by").defer(
         "problems", "details", "left_student_ids"
     )
+
+
+LEFT_WARNING_SHARE = 0.20
+DOWNLOAD_WARNING_DAYS = 30
+
+
+@dataclass(frozen=True)
+class UploadWarning:
+    """Something a user must look at before saving a student list (saving is then a second step)."""
+
+    code: str
+    message: str
+
+
+def upload_warnings(upload: StudentListUpload, *, today: datetime.date | None = None) -> list[UploadWarning]:
+    """What to check before "Simpan": many leavers, an old Dapodik download, another school's title."""
+    today = today or timezone.localdate()
+    details = upload.details or {}
+    title = details.get("title", [])
+    found = []
+    named = title_names_another_school(title, upload.school.name)
+    if named:
+        found.append(
+            UploadWarning(
+                "title_school",
+                _("Judul berkas menyebut sekolah %(named)s, bukan %(school)s.")
+                % {"named": named, "school": upload.school.name},
+            )
+        )
+    if upload.left_count:
+        active = Student.objects.filter(school_id=upload.school_id, is_active=True).count()
+        if active and upload.left_count > LEFT_WARNING_SHARE * active:
+            found.append(
+                UploadWarning(
+                    "many_left",
+                    _(
+                        "%(left)s dari %(active)s peserta didik aktif (%(share)s %%) tidak ada di berkas ini dan "
+                        "akan diusulkan keluar. Pastikan berkasnya daftar lengkap sekolah ini."
+                    )
+                    % {
+                        "left": upload.left_count,
+                        "active": active,
+                        "share": number_format(upload.left_count * 100 / active, 0),
+                    },
+                )
+            )
+    downloaded = download_date_in_title(title)
+    if downloaded and (today - downloaded).days > DOWNLOAD_WARNING_DAYS:
+        found.append(
+            UploadWarning(
+                "old_download",
+                _("Berkas Dapodik ini diunduh pada %(date)s, lebih dari %(days)s hari yang lalu. Unduh yang terbaru.")
+                % {"date": date_format(downloaded, "j F Y"), "days": DOWNLOAD_WARNING_DAYS},
+            )
+        )
+    return found
 
 
 def upload_left_students(upload: StudentListUpload) -> QuerySet[Student]:
