@@ -34,6 +34,25 @@ def _close_side_connections(django_db_setup, django_db_blocker):
             raw.close()
 
 
+@pytest.fixture(autouse=True)
+def _progress_recounted_per_statement(request):
+    """Tests run inside a transaction that never commits: let the progress read model recount at
+    the end of each statement instead of at commit (the same recount, earlier). Tests with real
+    commits (``transaction=True``) keep the production timing."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and "db" not in request.fixturenames:
+        return
+    if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        return
+    request.getfixturevalue("db")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS recordings_progress_flush IMMEDIATE")
+
+
 @pytest.fixture
 def school(db):
     return factories.SchoolFactory()

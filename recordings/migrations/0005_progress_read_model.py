@@ -211,7 +211,9 @@ BEGIN
         SELECT array_agg(drive_id ORDER BY drive_id, school_id), array_agg(school_id ORDER BY drive_id, school_id)
             INTO drives, schools FROM ({changed_new} UNION {changed_old}) pairs(drive_id, school_id);
     END IF;
-    PERFORM recordings_progress_recount(coalesce(drives, '{{}}'), coalesce(schools, '{{}}'));
+    IF drives IS NOT NULL THEN
+        INSERT INTO recordings_progress_queue (drive_id, school_id) SELECT * FROM unnest(drives, schools);
+    END IF;
     RETURN NULL;
 END;
 $fn$;""")
@@ -228,12 +230,44 @@ $fn$;""")
     return "\n".join(parts)
 
 
+# The recount runs when the writing transaction commits (a deferred constraint trigger on the
+# queue), so the tally rows are locked only for the commit: two operators at the same school do
+# not wait for each other's open transaction, and a list commit's statements recount once. The
+# queue has no unique index (a concurrent insert of the same pair must not wait either); each
+# transaction sees only its own queued rows (others' are deleted before they commit).
+# ``SET CONSTRAINTS recordings_progress_flush IMMEDIATE`` recounts at the end of each statement
+# instead (tests, and ``verify_progress`` inside an open transaction).
+_QUEUE_SQL = """
+CREATE TABLE recordings_progress_queue (drive_id bigint NOT NULL, school_id bigint NOT NULL);
+
+CREATE OR REPLACE FUNCTION recordings_progress_flush() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+    drives bigint[];
+    schools bigint[];
+BEGIN
+    WITH gone AS (DELETE FROM recordings_progress_queue RETURNING drive_id, school_id)
+    SELECT array_agg(drive_id ORDER BY drive_id, school_id), array_agg(school_id ORDER BY drive_id, school_id)
+        INTO drives, schools FROM (SELECT DISTINCT drive_id, school_id FROM gone) pairs;
+    IF drives IS NOT NULL THEN
+        PERFORM recordings_progress_recount(drives, schools);
+    END IF;
+    RETURN NULL;
+END;
+$fn$;
+
+CREATE CONSTRAINT TRIGGER recordings_progress_flush AFTER INSERT ON recordings_progress_queue
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION recordings_progress_flush();
+"""
+
+
 def _drop_sql() -> str:
     parts = []
     for table, spec in _PAIRS.items():
         for event in spec.get("events", ("INSERT", "UPDATE", "DELETE")):
             parts.append(f"DROP TRIGGER IF EXISTS progress_{event.lower()} ON {table};")
         parts.append(f"DROP FUNCTION IF EXISTS recordings_progress_on_{table}();")
+    parts.append("DROP TABLE IF EXISTS recordings_progress_queue;")
+    parts.append("DROP FUNCTION IF EXISTS recordings_progress_flush();")
     parts.append("DROP FUNCTION IF EXISTS recordings_progress_rebuild(bigint);")
     parts.append("DROP FUNCTION IF EXISTS recordings_progress_recount(bigint[], bigint[]);")
     return "\n".join(parts)
@@ -308,7 +342,7 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunSQL(
-            sql=_recount_sql() + _trigger_sql() + "\nSELECT recordings_progress_rebuild(NULL);",
+            sql=_recount_sql() + _QUEUE_SQL + _trigger_sql() + "\nSELECT recordings_progress_rebuild(NULL);",
             reverse_sql=_drop_sql(),
         ),
     ]

@@ -447,9 +447,17 @@ class Difference:
         return f"school {self.school_id} {self.code}: read model {self.stored}, recount {self.counted}"
 
 
+def progress_flush() -> None:
+    """Recount now what this transaction's writes queued (normally done when it commits); the rest
+    of the transaction then recounts at the end of each statement."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS recordings_progress_flush IMMEDIATE")
+
+
 def progress_differences(drive: Drive, *, today: datetime.date | None = None) -> list[Difference]:
     """Compare the read model with a recount from the raw rows: every figure and every chart day."""
     today = today or timezone.localdate()
+    progress_flush()
     stored = drive_tallies(drive, today=today)
     counted = progress_recount(drive, today=today)
     found = []
