@@ -35,7 +35,7 @@ class Command(BaseCommand):
             figures = " · ".join(f"{f.label} {figure_text(progress, f.code)}" for f in FIGURES)
             self.stdout.write(f"{drive.pk} {drive}: {figures}")
             for difference in differences:
-                self.stdout.write(f"  SELISIH {difference}")
+                self.stderr.write(f"  SELISIH {difference}")
             if differences and options["fix"]:
                 progress_rebuild(drive)
                 self.stdout.write("  rekap dihitung ulang")
