@@ -1,6 +1,7 @@
 """Django admin for drives, visits and outcomes."""
 
 from django.contrib import admin
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from ektp_drives.admin_mixins import ReadOnlyAdminMixin
@@ -13,6 +14,10 @@ from recordings.models import (
     Visit,
     VisitTeamMember,
 )
+from recordings.selectors.drives import drive_current
+from recordings.selectors.progress import completion_percent, figure, schools_with_progress
+from schools.admin import SchoolModelAdmin
+from schools.models import School
 
 
 class DriveSchoolInline(admin.TabularInline):
@@ -82,3 +87,59 @@ class FieldSheetUploadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["visit__school__name", "visit__school__npsn", "original_name"]
     list_select_related = ["visit__school", "uploaded_by"]
     exclude = ["rows"]
+
+
+class InActiveDriveFilter(admin.SimpleListFilter):
+    title = _("ikut kegiatan aktif")
+    parameter_name = "in_drive"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Ya")), ("no", _("Tidak"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(in_drive=True)
+        if self.value() == "no":
+            return queryset.filter(in_drive=False)
+        return queryset
+
+
+def _progress_column(code: str, ordering: str | None):
+    definition = figure(code)
+
+    @admin.display(description=definition.label, ordering=ordering)
+    def column(self, school):
+        if not getattr(school, "in_drive", False):
+            return "—"
+        if code == "completion":
+            if not school.drive_target:
+                return "—"
+            return number_format(completion_percent(school.drive_done, school.drive_target), 2)
+        return getattr(school, f"drive_{code}", None)
+
+    column.short_description = definition.label
+    return column
+
+
+class SchoolProgressAdmin(SchoolModelAdmin):
+    """The school list with the current drive's figures, from the read model (same names as the pages)."""
+
+    list_display = [*SchoolModelAdmin.list_display, "target", "done", "completion", "remaining", "proposed_left"]
+    list_filter = [*SchoolModelAdmin.list_filter, InActiveDriveFilter, "drive_links__drive"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        drive = drive_current()
+        if drive is None:
+            return queryset
+        return schools_with_progress(queryset, drive)
+
+    target = _progress_column("target", "drive_target")
+    done = _progress_column("done", "drive_done")
+    completion = _progress_column("completion", "drive_completion")
+    remaining = _progress_column("remaining", "drive_remaining")
+    proposed_left = _progress_column("proposed_left", "drive_proposed_left")
+
+
+admin.site.unregister(School)
+admin.site.register(School, SchoolProgressAdmin)

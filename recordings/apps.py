@@ -10,5 +10,8 @@ class RecordingsConfig(AppConfig):
 
     def ready(self):
         from recordings.base_data import ensure_base_data
+        from recordings.selectors.drives import drive_reference_date
+        from schools import selectors as school_selectors
 
+        school_selectors.reference_date_source = drive_reference_date
         post_migrate.connect(ensure_base_data, sender=self, dispatch_uid="ektp_ensure_base_data")

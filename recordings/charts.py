@@ -16,6 +16,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from ektp_drives.templatetags.numbers import percent_text
+
 _ids = itertools.count(1)
 
 INK = "#212529"
@@ -209,17 +211,17 @@ def _render(points, *, target, start, end, title, size) -> SafeString:
                 label_anchor,
                 font + 1,
                 INK,
-                f"{_num(last.done)} ({formats.number_format(last.completion, 2, use_l10n=True)} %)",
+                f"{_num(last.done)} ({percent_text(last.completion)})",
             )
         )
     description = _("Belum ada hasil perekaman.")
     if points:
         last = points[-1]
-        description = _("%(done)s dari %(target)s peserta didik sudah terekam pada %(day)s (%(pct)s %%).") % {
+        description = _("%(done)s dari %(target)s peserta didik sudah terekam pada %(day)s (%(pct)s).") % {
             "done": _num(last.done),
             "target": _num(target),
             "day": dateformat.format(last.day, "j F Y"),
-            "pct": formats.number_format(last.completion, 2, use_l10n=True),
+            "pct": percent_text(last.completion),
         }
     return format_html(
         '<svg class="progress-chart" viewBox="0 0 {w} {h}" width="100%" preserveAspectRatio="xMidYMid meet" '

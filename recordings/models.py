@@ -330,3 +330,58 @@ class FieldSheetUpload(models.Model):
 
     def __str__(self):
         return f"{self.original_name} ({self.visit})"
+
+
+class DriveSchoolTally(models.Model):
+    """Read model: a school's student counts in a drive, kept current by database triggers.
+
+    Written only by the triggers of migration ``0005_progress_read_model`` in the same transaction
+    as the write that changes a count (see docs/adr/0023-progress-read-model.md); read by
+    ``recordings.selectors.progress``. ``verify_progress`` recounts it from the raw rows.
+    """
+
+    drive = models.ForeignKey(Drive, on_delete=models.CASCADE, related_name="tallies")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="drive_tallies")
+    proposed_left = models.IntegerField(default=0)
+    under_age = models.IntegerField(default=0)
+    candidates = models.IntegerField(default=0)
+    not_eligible = models.IntegerField(default=0)
+    recorded = models.IntegerField(default=0)
+    already_recorded = models.IntegerField(default=0)
+    absent = models.IntegerField(default=0)
+    biometric_failure = models.IntegerField(default=0)
+    missing_documents = models.IntegerField(default=0)
+    refused = models.IntegerField(default=0)
+    waiting = models.IntegerField(default=0)
+    needs_nik = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rekap sekolah")
+        verbose_name_plural = _("rekap sekolah")
+        constraints = [models.UniqueConstraint(fields=["drive", "school"], name="drive_school_tally_unique")]
+
+    def __str__(self):
+        return f"{self.school} ({self.drive})"
+
+
+class DriveSchoolDay(models.Model):
+    """Read model: per local day, the change in a school's done students and who was recorded that day.
+
+    ``done_change`` adds up to the school's current done count (the chart); ``recorded`` counts the
+    target students whose latest outcome is "recorded", tapped on that day ("recorded today").
+    Kept by the same triggers as ``DriveSchoolTally``.
+    """
+
+    drive = models.ForeignKey(Drive, on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    done_change = models.IntegerField(default=0)
+    recorded = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["drive", "school", "day"], name="drive_school_day_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.school_id} {self.day}"

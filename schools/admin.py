@@ -1,12 +1,12 @@
-"""Django admin for data fixes: search, filters, masked numbers, history and completion."""
+"""Django admin for data fixes: search, filters, masked numbers and history.
+
+The recordings app adds the drive's completion columns to the school list (recordings/admin.py).
+"""
 
 from django.contrib import admin
-from django.db.models import F
-from django.db.models.functions import NullIf
 from django.utils.translation import gettext_lazy as _
 
 from ektp_drives.admin_mixins import ReadOnlyAdminMixin
-from recordings.selectors import drive_current, schools_with_progress
 from schools.models import (
     ROUNDED_CODES,
     AccountProfile,
@@ -50,57 +50,18 @@ class SchoolAdminInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
-class InActiveDriveFilter(admin.SimpleListFilter):
-    title = _("ikut kegiatan aktif")
-    parameter_name = "in_drive"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Ya")), ("no", _("Tidak"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(in_drive=True)
-        if self.value() == "no":
-            return queryset.filter(in_drive=False)
-        return queryset
-
-
 @admin.register(School)
 class SchoolModelAdmin(admin.ModelAdmin):
-    list_display = ["npsn", "name", "level", "status", "kecamatan", "target", "done", "completion"]
-    list_filter = ["level", "status", "desa__kecamatan", InActiveDriveFilter, "drive_links__drive"]
+    list_display = ["npsn", "name", "level", "status", "kecamatan"]
+    list_filter = ["level", "status", "desa__kecamatan"]
     search_fields = ["npsn", "name"]
     list_select_related = ["desa__kecamatan"]
     autocomplete_fields = ["desa"]
     inlines = [SchoolAdminInline]
 
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        drive = drive_current()
-        if drive is None:
-            return queryset
-        return schools_with_progress(queryset, drive).annotate(
-            drive_completion=F("drive_done") * 10000 / NullIf(F("drive_target"), 0)
-        )
-
     @admin.display(description=_("kecamatan"), ordering="desa__kecamatan__name")
     def kecamatan(self, school):
         return school.desa.kecamatan.name
-
-    @admin.display(description=_("sasaran"), ordering="drive_target")
-    def target(self, school):
-        return getattr(school, "drive_target", None) if getattr(school, "in_drive", False) else "—"
-
-    @admin.display(description=_("terekam"), ordering="drive_done")
-    def done(self, school):
-        return getattr(school, "drive_done", None) if getattr(school, "in_drive", False) else "—"
-
-    @admin.display(description=_("capaian %"), ordering="drive_completion")
-    def completion(self, school):
-        target = getattr(school, "drive_target", 0)
-        if not getattr(school, "in_drive", False) or not target:
-            return "—"
-        return f"{school.drive_done * 100 / target:.2f}".replace(".", ",")
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)

@@ -34,6 +34,17 @@ def age_on(birth_date: datetime.date, on: datetime.date) -> int:
     return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
 
 
+MINIMUM_AGE = 16
+
+
+def eligibility_cutoff(reference_date: datetime.date) -> datetime.date:
+    """Return the latest birth date of a student who is 16 or older on the reference date."""
+    try:
+        return reference_date.replace(year=reference_date.year - MINIMUM_AGE)
+    except ValueError:  # 29 February in a non-leap year
+        return reference_date.replace(year=reference_date.year - MINIMUM_AGE, day=28)
+
+
 class Kecamatan(models.Model):
     """A district of the regency, with its Kepmendagri code (e.g. 15.04.03)."""
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
 
 from schools.importing.plan import Elsewhere, Existing
 from schools.importing.rows import WARNING_LABELS
+from schools.importing.title import download_date_in_title, title_names_another_school
 from schools.models import (
     ROUNDED_CODES,
     LeftProposal,
@@ -31,13 +35,16 @@ def nik_region_codes() -> frozenset[str]:
     return frozenset(NikRegion.objects.values_list("code", flat=True))
 
 
+# Set by the recordings app when it loads (schools never imports recordings): today -> the active
+# drive's reference date for ages, or None when there is no drive.
+reference_date_source: Callable[[datetime.date], datetime.date | None] | None = None
+
+
 def eligibility_reference_date(*, today: datetime.date | None = None) -> datetime.date:
     """The active drive's reference date for ages, or today when there is no drive."""
-    from recordings.selectors import drive_current
-
     today = today or timezone.localdate()
-    drive = drive_current(today=today)
-    return drive.reference_date if drive else today
+    found = reference_date_source(today) if reference_date_source else None
+    return found or today
 
 
 def students_for_matching(school: School) -> list[Existing]:
@@ -85,6 +92,62 @@ def uploads_visible(queryset: QuerySet[StudentListUpload]) -> QuerySet[StudentLi
     return queryset.select_related("school", "uploaded_by", "committed_by").defer(
         "problems", "details", "left_student_ids"
     )
+
+
+LEFT_WARNING_SHARE = 0.20
+DOWNLOAD_WARNING_DAYS = 30
+
+
+@dataclass(frozen=True)
+class UploadWarning:
+    """Something a user must look at before saving a student list (saving is then a second step)."""
+
+    code: str
+    message: str
+
+
+def upload_warnings(upload: StudentListUpload, *, today: datetime.date | None = None) -> list[UploadWarning]:
+    """What to check before "Simpan": many leavers, an old Dapodik download, another school's title."""
+    today = today or timezone.localdate()
+    details = upload.details or {}
+    title = details.get("title", [])
+    found = []
+    named = title_names_another_school(title, upload.school.name)
+    if named:
+        found.append(
+            UploadWarning(
+                "title_school",
+                _("Judul berkas menyebut sekolah %(named)s, bukan %(school)s.")
+                % {"named": named, "school": upload.school.name},
+            )
+        )
+    if upload.left_count:
+        active = Student.objects.filter(school_id=upload.school_id, is_active=True).count()
+        if active and upload.left_count > LEFT_WARNING_SHARE * active:
+            found.append(
+                UploadWarning(
+                    "many_left",
+                    _(
+                        "%(left)s dari %(active)s peserta didik aktif (%(share)s %%) tidak ada di berkas ini dan "
+                        "akan diusulkan keluar. Pastikan berkasnya daftar lengkap sekolah ini."
+                    )
+                    % {
+                        "left": upload.left_count,
+                        "active": active,
+                        "share": number_format(upload.left_count * 100 / active, 0),
+                    },
+                )
+            )
+    downloaded = download_date_in_title(title)
+    if downloaded and (today - downloaded).days > DOWNLOAD_WARNING_DAYS:
+        found.append(
+            UploadWarning(
+                "old_download",
+                _("Berkas Dapodik ini diunduh pada %(date)s, lebih dari %(days)s hari yang lalu. Unduh yang terbaru.")
+                % {"date": date_format(downloaded, "j F Y"), "days": DOWNLOAD_WARNING_DAYS},
+            )
+        )
+    return found
 
 
 def upload_left_students(upload: StudentListUpload) -> QuerySet[Student]:
@@ -209,13 +272,7 @@ def student_history(student: Student, *, show_personal: bool, limit: int = STUDE
 
 def student_recordings(student: Student):
     """The student's outcome at each visit, newest tap first (one query)."""
-    from recordings.models import Recording
-
-    return (
-        Recording.objects.filter(student=student)
-        .select_related("visit__drive", "recorded_by")
-        .order_by("-recorded_at", "-pk")
-    )
+    return student.recordings.all().select_related("visit__drive", "recorded_by").order_by("-recorded_at", "-pk")
 
 
 # --- the personal-data access log ---------------------------------------------------------------

@@ -30,7 +30,6 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ektp_drives.personal_data import mask_personal_numbers
-from recordings.selectors import eligibility_cutoff
 from schools import selectors
 from schools.importing.plan import (
     CONFLICTED,
@@ -59,6 +58,7 @@ from schools.models import (
     SchoolAdmin,
     Student,
     StudentListUpload,
+    eligibility_cutoff,
 )
 from schools.roles import SCHOOL_ADMIN_GROUP
 
@@ -66,6 +66,7 @@ logger = logging.getLogger(__name__)
 
 UPLOAD_RETENTION_DAYS = 30
 STORED_PROBLEMS_LIMIT = 50_000
+NEW_STUDENTS_STORED = 500
 
 
 class UploadNotOpen(Exception):
@@ -158,6 +159,10 @@ def _store_preview(upload: StudentListUpload, preview: Preview) -> None:
         **preview.details,
         "problem_total": len(preview.plan.problems),
         "title": preview.table.title[:5],
+        # The new students by name, so the preview shows who would be added (the first ones).
+        "new": [{"name": a.row.name, "class_name": a.row.class_name} for a in preview.plan.actions if a.action == NEW][
+            :NEW_STUDENTS_STORED
+        ],
     }
     upload.fingerprint = preview.plan.fingerprint
     upload.previewed_at = timezone.now()

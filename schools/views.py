@@ -36,6 +36,7 @@ from schools.permissions import (
 )
 
 PROBLEMS_SHOWN = 100
+NEW_SHOWN = 200
 LEFT_SHOWN = 100
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -135,6 +136,8 @@ def upload_detail(request, pk: int):
         "file_title": details.get("title", []),
         "title_school": title_names_another_school(details.get("title", []), upload.school.name),
         "left_students": left_students[:LEFT_SHOWN] if left_students is not None else [],
+        "new_students": details.get("new", [])[:NEW_SHOWN],
+        "warnings": selectors.upload_warnings(upload) if upload.is_open else [],
         "can_decide": upload.is_open and can_upload_student_list(request.user, upload.school),
         "can_download": can_view_personal_data(request.user, upload.school) and upload.has_file,
         "show_conflict_school": can_resolve_nik_conflict(request.user),
@@ -147,6 +150,10 @@ def upload_detail(request, pk: int):
 def upload_commit(request, pk: int):
     upload = _upload_or_404(request.user, pk)
     require(can_upload_student_list(request.user, upload.school))
+    if upload.is_open and selectors.upload_warnings(upload) and request.POST.get("warnings_checked") != "1":
+        # Saving past a warning is a deliberate second step: the box under the warnings.
+        messages.error(request, _("Centang bahwa peringatan sudah diperiksa, lalu simpan lagi."))
+        return redirect("schools:upload_detail", pk=upload.pk)
     try:
         outcome = services.student_list_commit(upload=upload, by=request.user)
     except services.UploadNotOpen:

@@ -12,16 +12,13 @@ from tests import factories
 
 @pytest.fixture(scope="session", autouse=True)
 def _close_side_connections(django_db_setup, django_db_blocker):
-    """Before the test database is dropped, close the connections Django no longer tracks: the
-    progress cache's second connections, and those opened inside Playwright's sync API (it runs
-    test code in another context, where Django keeps a separate connection)."""
+    """Before the test database is dropped, close the connections Django no longer tracks: those
+    opened inside Playwright's sync API (it runs test code in another context, where Django keeps a
+    separate connection)."""
     yield
     import psycopg2
     from django.db import connection
 
-    from recordings.progress_cache import snapshot_connections_close
-
-    snapshot_connections_close()
     params = connection.get_connection_params()
     params["dbname"] = "postgres"
     with django_db_blocker.unblock():
@@ -35,6 +32,25 @@ def _close_side_connections(django_db_setup, django_db_blocker):
                 )
         finally:
             raw.close()
+
+
+@pytest.fixture(autouse=True)
+def _progress_recounted_per_statement(request):
+    """Tests run inside a transaction that never commits: let the progress read model recount at
+    the end of each statement instead of at commit (the same recount, earlier). Tests with real
+    commits (``transaction=True``) keep the production timing."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and "db" not in request.fixturenames:
+        return
+    if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        return
+    request.getfixturevalue("db")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS recordings_progress_flush IMMEDIATE")
 
 
 @pytest.fixture

@@ -223,7 +223,7 @@ def test_utf16_text_from_excel_is_read(client, school, school_admin, existing):
     upload = StudentListUpload.objects.get(status=StudentListUpload.Status.PREVIEWED)
     assert upload.new_count == len(rows)
     assert snapshot()["students"] == before["students"]
-    client.post(reverse("schools:upload_commit", args=[upload.pk]))
+    client.post(reverse("schools:upload_commit", args=[upload.pk]), {"warnings_checked": "1"})  # past any warning
     assert Student.objects.filter(school=school, name="Dédé Ñoviantï").exists()
 
 
@@ -240,7 +240,7 @@ def test_latin1_csv_is_read_with_its_accents(client, school, school_admin, exist
     upload = StudentListUpload.objects.get(status=StudentListUpload.Status.PREVIEWED)
     # A preview writes no student; the commit stores the name as written.
     assert snapshot()["students"] == before["students"]
-    client.post(reverse("schools:upload_commit", args=[upload.pk]))
+    client.post(reverse("schools:upload_commit", args=[upload.pk]), {"warnings_checked": "1"})  # past any warning
     assert Student.objects.filter(school=school, name="Dédé Ñoviantï").exists()
 
 
@@ -256,7 +256,7 @@ def test_formula_cells_are_refused_or_kept_as_plain_text(client, school, school_
     assert "NIK hanya boleh berisi angka" in page
     assert snapshot()["students"] == before["students"]
     assert upload.not_imported_count == 1 and upload.new_count == 1
-    client.post(reverse("schools:upload_commit", args=[upload.pk]))
+    client.post(reverse("schools:upload_commit", args=[upload.pk]), {"warnings_checked": "1"})  # past any warning
     formula = "=cmd|' /C calc'!A0"
     stored = Student.objects.get(school=school, name=formula)
     assert not Student.objects.filter(name__startswith="@SUM").exists()
@@ -270,7 +270,7 @@ def test_html_and_script_in_names_are_escaped_on_the_preview(client, school, sch
     upload = StudentListUpload.objects.get(status=StudentListUpload.Status.PREVIEWED)
     preview = client.get(reverse("schools:upload_detail", args=[upload.pk])).content.decode()
     assert "<script>alert(" not in preview and "<img src=x" not in preview
-    client.post(reverse("schools:upload_commit", args=[upload.pk]))
+    client.post(reverse("schools:upload_commit", args=[upload.pk]), {"warnings_checked": "1"})  # past any warning
     page = client.get(reverse("schools:school_students", args=[school.npsn])).content.decode()
     assert "<script>alert(" not in page and "<img src=x" not in page
     assert html.escape("<script>alert('xss')</script>", quote=False) in page.replace("&#x27;", "'")
@@ -289,7 +289,7 @@ def test_ten_thousand_character_fields(client, school, school_admin, existing):
     assert "Nama terlalu panjang" in page
     assert snapshot()["students"] == before["students"]
     # Committing writes only the acceptable row, and never a 10,000-character value.
-    client.post(reverse("schools:upload_commit", args=[upload.pk]))
+    client.post(reverse("schools:upload_commit", args=[upload.pk]), {"warnings_checked": "1"})  # past any warning
     added = Student.objects.exclude(pk__in=[s.pk for s in existing])
     assert all(len(s.name) <= 200 and len(s.birth_place) <= 100 for s in added)
     assert "A" * 201 not in "".join(Student.objects.values_list("name", flat=True))
@@ -312,7 +312,7 @@ def test_student_list_of_another_school_is_not_detected(client, school, other_sc
     assert response.status_code == 302
     upload = StudentListUpload.objects.filter(school=school).get()
     assert upload.conflict_count == 2 and upload.new_count == 0
-    client.post(reverse("schools:upload_commit", args=[upload.pk]))
+    client.post(reverse("schools:upload_commit", args=[upload.pk]), {"warnings_checked": "1"})  # past any warning
     assert sorted(other_school.students.values_list("pk", "nik", "school_id")) == other_students
     assert not school.students.exists()
 

@@ -38,3 +38,26 @@ def progress_bar(value) -> str:
         fill,
         percent_text(value),
     )
+
+
+@register.filter
+def lookup(mapping, key):
+    """``headers|lookup:code``: a dict's item in a template."""
+    return mapping.get(key) if mapping else None
+
+
+@register.simple_tag
+def figure_cell(progress, code: str) -> str:
+    """One table cell of a progress figure: the completion bar, or the number (2.100)."""
+    if code == "completion":
+        return format_html(
+            '<td class="completion-cell" data-figure="completion">{}</td>', progress_bar(progress.completion)
+        )
+    value = formats.number_format(progress.value(code), 0, use_l10n=True, force_grouping=True)
+    return format_html('<td class="text-end" data-figure="{}">{}</td>', code, value)
+
+
+@register.filter
+def lookup_figure(progress, code: str):
+    """``progress|lookup_figure:code``: one figure of a Progress by its code."""
+    return progress.value(code)

@@ -19,8 +19,7 @@ from recordings.permissions import (
     get_visible_drive_or_404,
     visits_visible_to,
 )
-from recordings.progress_cache import drive_snapshot
-from recordings.selectors import drive_planning, headline_from_rows
+from recordings.selectors import drive_headline, drive_planning
 from schools.roles import is_dukcapil_staff
 
 
@@ -120,7 +119,7 @@ def drive_detail(request, pk: int):
         "rows": rows,
         "filters": filters,
         "kits": kits,
-        "headline": headline_from_rows(drive, drive_snapshot(drive).rows.values()),
+        "headline": drive_headline(drive),
         "total_remaining": sum(max(r.progress.remaining, 0) for r in rows),
         "total_days": sum(r.days_needed for r in rows),
         "can_plan": can_plan_visit(request.user, drive),

@@ -7,8 +7,9 @@ from django.utils import timezone
 from recordings.models import Visit
 from recordings.offline import visits_to_prepare
 from recordings.permissions import visits_visible_to
-from recordings.selectors import headline_from_rows
-from recordings.views.progress import progress_scope, scope_rows
+from recordings.selectors.progress import Headline
+from recordings.selectors.progress_table import school_table, table_summary
+from recordings.views.progress import left_review_url, progress_scope
 from schools.permissions import schools_visible_to
 from schools.roles import Role, user_role
 
@@ -17,8 +18,7 @@ from schools.roles import Role, user_role
 def home(request):
     """Show the selected (or current) drive's headline for the schools the user may see.
 
-    Staff read the whole drive from the progress cache (as the dashboard does), so the page stays
-    fast at a million students; a school admin's own schools are counted directly.
+    The figures come from the read model (as on the dashboard): fast at a million students.
     """
     role = user_role(request.user)
     if role == Role.NONE:
@@ -27,7 +27,14 @@ def home(request):
     drive = scope.drive
     headline = None
     if drive is not None:
-        headline = headline_from_rows(drive, scope_rows(scope).rows.values())
+        summary = table_summary(school_table(drive, schools=scope.school_ids), drive)
+        headline = Headline(
+            drive=drive,
+            progress=summary.progress,
+            schools_total=summary.schools_total,
+            schools_visited=summary.schools_visited,
+            visits_postponed=summary.visits_postponed,
+        )
     own_schools = []
     upcoming_visits = []
     if role == Role.SCHOOL_ADMIN:
@@ -51,5 +58,6 @@ def home(request):
             if role != Role.SCHOOL_ADMIN
             else [],
             "no_role": False,
+            "left_review_url": left_review_url(request.user),
         },
     )

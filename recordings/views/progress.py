@@ -1,8 +1,7 @@
 """Progress pages: the dashboard, a school's page and the printable report (issue 5).
 
 Dukcapil staff see every school of the drive; a school admin sees only their own school (another
-school's page is a 404). Counting happens in the database (recordings.selectors); drive-wide rows
-come from recordings.progress_cache, which keeps them exact.
+school's page is a 404). Every figure comes from the read model through recordings.selectors.progress.
 """
 
 from __future__ import annotations
@@ -17,21 +16,30 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from recordings.charts import progress_chart_svg
 from recordings.models import Drive, Recording, Visit
 from recordings.permissions import drives_visible_to
-from recordings.progress_cache import DriveSnapshot, drive_snapshot
 from recordings.selectors import (
     SchoolProgressRow,
     cumulative_done_by_day,
     drive_current_among,
     drive_daily_changes,
     drive_school_rows,
-    progress_by_kecamatan,
-    progress_summary,
     students_to_record,
+)
+from recordings.selectors.progress import FIGURES, OUTSIDE_FIGURES, TABLE_FIGURES, figure
+from recordings.selectors.progress_table import (
+    school_table,
+    sorted_table,
+    table_daily_changes,
+    table_kecamatan,
+    table_kecamatan_choices,
+    table_page_rows,
+    table_progress,
+    table_summary,
 )
 from recordings.views.progress_forms import (
     KECAMATAN_SORTS,
@@ -39,16 +47,17 @@ from recordings.views.progress_forms import (
     REASON_CHOICES,
     SORTS,
     ProgressFilterForm,
-    filter_rows,
     kecamatan_sort_param,
     sort_param,
-    sort_rows,
 )
-from schools.permissions import can_view_personal_data, get_visible_school_or_404, schools_visible_to
+from schools.permissions import (
+    can_decide_student_left,
+    can_view_personal_data,
+    get_visible_school_or_404,
+    schools_visible_to,
+)
 from schools.roles import Role, user_role
 
-# A school admin's few schools are counted directly; Dukcapil staff read the whole drive (cached).
-DIRECT_COUNT_LIMIT = 200
 REPORT_SCHOOL_LIMIT = 40
 REPORT_KECAMATAN_LIMIT = 12
 
@@ -87,35 +96,61 @@ def progress_scope(request, *, with_schools: bool = True) -> ProgressScope:
     return ProgressScope(role=role, drive=drive, drives=drives, school_ids=school_ids)
 
 
-def scope_rows(scope: ProgressScope, *, today: datetime.date | None = None) -> DriveSnapshot:
-    """The drive's school rows (``.rows``, a dict) and daily changes within the user's scope."""
+@dataclass(frozen=True)
+class ProgressData:
+    """The school rows (by id) and the chart's daily changes of a drive within a user's scope."""
+
+    drive: Drive
+    rows: dict[int, SchoolProgressRow]
+    changes: dict[int, dict[datetime.date, int]]
+
+
+def scope_rows(scope: ProgressScope, *, today: datetime.date | None = None) -> ProgressData:
+    """The drive's school rows and daily changes within the user's scope (four queries, any size)."""
     drive = scope.drive
-    if scope.school_ids is not None and len(scope.school_ids) <= DIRECT_COUNT_LIMIT:
-        rows = drive_school_rows(drive, schools=scope.school_ids, today=today)
-        changes = drive_daily_changes(drive, schools=scope.school_ids)
-        return DriveSnapshot(drive, rows, changes, source="direct")
-    snapshot = drive_snapshot(drive, today=today)
-    if scope.school_ids is not None:
-        rows = {pk: row for pk, row in snapshot.rows.items() if pk in scope.school_ids}
-        changes = {pk: days for pk, days in snapshot.changes.items() if pk in scope.school_ids}
-        return DriveSnapshot(drive, rows, changes, source=snapshot.source)
-    return snapshot
+    rows = drive_school_rows(drive, schools=scope.school_ids, today=today)
+    changes = drive_daily_changes(drive, schools=scope.school_ids)
+    return ProgressData(drive, rows, changes)
+
+
+def left_review_url(user, school=None) -> str:
+    """Where a supervisor reviews the pending "left" proposals (empty for users who may not)."""
+    if not can_decide_student_left(user):
+        return ""
+    url = reverse("schools:left_list")
+    return f"{url}?{urlencode({'sekolah': school.npsn})}" if school else url
+
+
+def figure_context() -> dict:
+    """The figures' names and definitions every progress table and footnote shows (one source)."""
+    target = [figure(code) for code in TABLE_FIGURES]
+    outside = [figure(code) for code in OUTSIDE_FIGURES]
+    return {
+        "target_figures": target,
+        "outside_figures": outside,
+        "all_figures": FIGURES,
+        "school_colspan": 4 + len(target) + len(outside),
+    }
 
 
 def drive_query(scope: ProgressScope) -> str:
     return urlencode({"drive": scope.drive.pk}) if scope.drive else ""
 
 
-def chart_for(drive: Drive, data: DriveSnapshot, rows, *, target: int, today: datetime.date, title: str, compact=False):
-    """The progress-over-time chart (server-rendered SVG) for some school rows of a snapshot."""
+def chart_for(drive: Drive, data: ProgressData, rows, *, target: int, today: datetime.date, title: str, compact=False):
+    """The progress-over-time chart (server-rendered SVG) for some school rows."""
     end = min(drive.end_date, max(today, drive.start_date))
-    every_school = len(rows) == len(data.rows)
+    school_ids = None if len(rows) == len(data.rows) else {row.school_id for row in rows}
+    points = cumulative_done_by_day(data.changes, school_ids=school_ids, start=drive.start_date, end=end)
+    return progress_chart_svg(
+        points, target=target, start=drive.start_date, end=drive.end_date, title=title, compact=compact
+    )
 
-    def series():
-        school_ids = None if every_school else {row.school_id for row in rows}
-        return cumulative_done_by_day(data.changes, school_ids=school_ids, start=drive.start_date, end=end)
 
-    points = data.memoized(("series", drive.start_date, end), series) if every_school else series()
+def _chart(drive: Drive, rows, *, target: int, today: datetime.date, title: str, compact=False):
+    """The progress-over-time chart (server-rendered SVG) of a table's schools."""
+    end = min(drive.end_date, max(today, drive.start_date))
+    points = cumulative_done_by_day(table_daily_changes(rows, drive), start=drive.start_date, end=end)
     return progress_chart_svg(
         points, target=target, start=drive.start_date, end=drive.end_date, title=title, compact=compact
     )
@@ -154,19 +189,21 @@ def dashboard(request):
     """Headline, chart, per-school and per-kecamatan tables of the selected drive."""
     scope = progress_scope(request)
     today = timezone.localdate()
-    context = {"scope": scope, "drive": scope.drive, "drives": scope.drives, "today": today}
+    context = {"scope": scope, "drive": scope.drive, "drives": scope.drives, "today": today, **figure_context()}
     if scope.drive is None:
         return render(request, "recordings/progress_dashboard.html", context)
-    data = scope_rows(scope, today=today)
-    rows = data.memoized("rows", lambda: list(data.rows.values()))
-    summary = data.memoized("summary", lambda: progress_summary(rows))
-    kecamatan_choices = data.memoized("kecamatan_choices", lambda: _kecamatan_choices(rows))
+    drive = scope.drive
+    everything = school_table(drive, schools=scope.school_ids, today=today)
+    summary = table_summary(everything, drive, today=today)
+    kecamatan_choices = table_kecamatan_choices(drive, schools=scope.school_ids)
     form = ProgressFilterForm(request.GET or None, kecamatan_choices=kecamatan_choices)
     values = form.values()
     key, descending = sort_param(values.get("sort"))
-    ordered = data.memoized(("sorted", key, descending), lambda: sort_rows(rows, key, descending))
-    filtered = filter_rows(ordered, values)
-    page = Paginator(filtered, PAGE_SIZE).get_page(request.GET.get("page"))
+    filtered = school_table(drive, schools=scope.school_ids, today=today, values=values)
+    page = Paginator(sorted_table(filtered, drive, key, descending, today=today), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    page.object_list = table_page_rows(page.object_list, drive, today=today)
     filtering = any(
         values.get(name) not in (None, "") for name in ("kecamatan", "level", "status", "visit", "below", "q")
     )
@@ -177,9 +214,9 @@ def dashboard(request):
             "kecamatan_choices": kecamatan_choices,  # rendered by hand: Django's widget is slow for thousands
             "kecamatan_selected": values.get("kecamatan"),
             "page": page,
-            "filtered_count": len(filtered),
-            "filtered_summary": progress_summary(filtered) if filtering else None,
-            "kecamatan_page": _kecamatan_page(request, data, filtered, filtering) if scope.is_staff else None,
+            "filtered_count": page.paginator.count,
+            "filtered_summary": {"progress": table_progress(filtered, drive, today=today)} if filtering else None,
+            "kecamatan_page": _kecamatan_page(request, filtered, drive, today) if scope.is_staff else None,
             "kecamatan_headers": _sort_headers(
                 request, *kecamatan_sort_param(request.GET.get("ksort")), KECAMATAN_SORTS, "ksort", "kpage"
             ),
@@ -188,11 +225,10 @@ def dashboard(request):
             "page_query": _page_query(request),
             "export_query": _page_query(request),
             "drive_query": drive_query(scope),
-            "chart": chart_for(
-                scope.drive, data, rows, target=summary.progress.target, today=today, title=str(scope.drive)
-            ),
+            "chart": _chart(drive, everything, target=summary.progress.target, today=today, title=str(drive)),
             "postponed_visits": _postponed_visits(scope),
             "can_export_students": scope.is_staff or bool(scope.school_ids),
+            "left_review_url": left_review_url(request.user),
         }
     )
     if request.htmx and request.htmx.target == "progress-results":
@@ -201,14 +237,14 @@ def dashboard(request):
     return render(request, "recordings/progress_dashboard.html", context)
 
 
-def _kecamatan_page(request, data: DriveSnapshot, rows, filtering: bool):
+def _kecamatan_page(request, rows, drive: Drive, today: datetime.date):
     """The per-kecamatan table of the filtered schools, sorted and paged (``ksort``, ``kpage``)."""
     key, descending = kecamatan_sort_param(request.GET.get("ksort"))
 
     def ordered():
-        return sorted(progress_by_kecamatan(rows), key=KECAMATAN_SORTS[key][1], reverse=descending)
+        return sorted(table_kecamatan(rows, drive, today=today), key=KECAMATAN_SORTS[key][1], reverse=descending)
 
-    kecamatan = ordered() if filtering else data.memoized(("kecamatan", key, descending), ordered)
+    kecamatan = ordered()
     return Paginator(kecamatan, PAGE_SIZE).get_page(request.GET.get("kpage"))
 
 
@@ -234,6 +270,8 @@ def school(request, school_id: int):
         "today": today,
         "drive_query": drive_query(scope),
         "can_export": can_view_personal_data(request.user, school_obj),
+        "left_review_url": left_review_url(request.user, school_obj),
+        **figure_context(),
     }
     row = drive_school_rows(drive, schools=[school_obj.pk], today=today).get(school_obj.pk) if drive else None
     if row is None:
@@ -252,7 +290,7 @@ def school(request, school_id: int):
     reason_counts = _reason_counts(students)
     if reason:
         students = [s for s in students if reason in _reasons_of(s)]
-    data = DriveSnapshot(drive, {row.school_id: row}, drive_daily_changes(drive, schools=[school_obj.pk]), "direct")
+    data = ProgressData(drive, {row.school_id: row}, drive_daily_changes(drive, schools=[school_obj.pk]))
     context.update(
         {
             "row": row,
@@ -293,27 +331,23 @@ def report(request):
     if scope.drive is None:
         raise Http404
     today = timezone.localdate()
-    data = scope_rows(scope, today=today)
-    rows = data.memoized("rows", lambda: list(data.rows.values()))
-    kecamatan_choices = data.memoized("kecamatan_choices", lambda: _kecamatan_choices(rows))
+    drive = scope.drive
+    kecamatan_choices = table_kecamatan_choices(drive, schools=scope.school_ids)
     form = ProgressFilterForm(request.GET or None, kecamatan_choices=kecamatan_choices)
     values = form.values()
-    rows = filter_rows(rows, values)
-    filtering = len(rows) != len(data.rows)
-    summary = progress_summary(rows) if filtering else data.memoized("summary", lambda: progress_summary(rows))
-    by_completion = (
-        sort_rows(rows, "completion", False)
-        if filtering
-        else data.memoized(("sorted", "completion", False), lambda: sort_rows(rows, "completion", False))
-    )
-    kecamatan_all = progress_by_kecamatan(rows) if scope.is_staff else []
+    rows = school_table(drive, schools=scope.school_ids, today=today, values=values)
+    summary = table_summary(rows, drive, today=today)
+    rows_total = summary.schools_total
+    if rows_total <= REPORT_SCHOOL_LIMIT:
+        shown = table_page_rows(sorted_table(rows, drive, "name", False, today=today), drive, today=today)
+    else:
+        lowest = sorted_table(rows, drive, "completion", False, today=today)[:REPORT_SCHOOL_LIMIT]
+        shown = table_page_rows(lowest, drive, today=today)
+    kecamatan_all = table_kecamatan(rows, drive, today=today) if scope.is_staff else []
     kecamatan_rows = kecamatan_all
     if len(kecamatan_all) > REPORT_KECAMATAN_LIMIT:
         lowest = sorted(kecamatan_all, key=lambda k: (k.progress.completion, k.name))[:REPORT_KECAMATAN_LIMIT]
         kecamatan_rows = sorted(lowest, key=lambda k: k.name)
-    shown: list[SchoolProgressRow] = (
-        sort_rows(rows, "name", False) if len(rows) <= REPORT_SCHOOL_LIMIT else by_completion[:REPORT_SCHOOL_LIMIT]
-    )
     return render(
         request,
         "recordings/report_progress.html",
@@ -324,15 +358,14 @@ def report(request):
             "now": timezone.localtime(),
             "summary": summary,
             "rows": shown,
-            "rows_total": len(rows),
-            "rows_cut": len(rows) > REPORT_SCHOOL_LIMIT,
+            "rows_total": rows_total,
+            "rows_cut": rows_total > REPORT_SCHOOL_LIMIT,
             "kecamatan_rows": kecamatan_rows,
             "kecamatan_total": len(kecamatan_all),
             "kecamatan_cut": len(kecamatan_all) > REPORT_KECAMATAN_LIMIT,
-            "chart": chart_for(
-                scope.drive, data, rows, target=summary.progress.target, today=today, title=str(scope.drive)
-            ),
+            "chart": _chart(drive, rows, target=summary.progress.target, today=today, title=str(drive)),
             "kecamatan_name": dict(kecamatan_choices).get(values.get("kecamatan")),
             "drive_query": drive_query(scope),
+            **figure_context(),
         },
     )

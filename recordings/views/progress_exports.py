@@ -15,17 +15,13 @@ from django.utils.translation import gettext as _
 from recordings.exports import DATE, DATETIME, DECIMAL, IDENTITY, INT, Column, export_response
 from recordings.permissions import get_visible_visit_or_404
 from recordings.selectors import FOLLOW_UP_REASONS, Progress, students_to_record_rows, visit_outcomes
+from recordings.selectors.progress import FIGURES, OUTSIDE_FIGURES, TABLE_FIGURES, figure
 from recordings.views.progress import progress_scope, scope_rows
 from recordings.views.progress_forms import ProgressFilterForm, filter_rows, sort_param, sort_rows
 from schools.models import PersonalDataAccess
 from schools.permissions import can_view_personal_data, get_visible_school_or_404, schools_visible_to
 from schools.services import personal_data_access_record
 
-COMPLETION_RULE = _(
-    "Capaian = (terekam + sudah rekam sebelumnya) ÷ sasaran. Sasaran = peserta didik aktif berumur 16 tahun "
-    "atau lebih pada tanggal acuan, di sekolah peserta kegiatan, dikurangi yang hasil terakhirnya "
-    "'tidak memenuhi syarat'. Hasil terakhir menurut waktu ditandai."
-)
 PERSONAL_NOTE = _("Berisi data pribadi (NIK, No KK): simpan dan bagikan hanya untuk tindak lanjut perekaman.")
 
 
@@ -37,15 +33,22 @@ def _info(request, drive, scope_text: str, *, personal: bool) -> list[tuple[str,
         (_("Cakupan"), scope_text),
         (_("Dibuat"), timezone.localtime().strftime("%d-%m-%Y %H:%M WIB")),
         (_("Oleh"), request.user.get_full_name() or request.user.get_username()),
-        (_("Aturan"), str(COMPLETION_RULE)),
     ]
     if personal:
         info.append((_("Perhatian"), str(PERSONAL_NOTE)))
+    # The same column names and definitions as the pages and the printed report.
+    info.extend((str(f.label), str(f.definition)) for f in FIGURES)
     return info
 
 
 def _stamp(drive) -> str:
     return f"{drive.pk}_{timezone.localdate():%Y%m%d}"
+
+
+def _figure_column(code: str) -> Column:
+    definition = figure(code)
+    kind = DECIMAL if code == "completion" else INT
+    return Column(str(definition.label), lambda r: r.progress.value(code), kind, 12)
 
 
 def _summary_columns() -> list[Column]:
@@ -55,20 +58,7 @@ def _summary_columns() -> list[Column]:
         Column(_("Jenjang"), lambda r: r.level_label, width=9),
         Column(_("Status"), lambda r: r.status_label, width=9),
         Column(_("Kecamatan"), lambda r: r.kecamatan_name, width=18),
-        Column(_("Sasaran"), lambda r: r.progress.target, INT, 10),
-        Column(_("Terekam"), lambda r: r.progress.recorded, INT, 10),
-        Column(_("Sudah rekam sebelumnya"), lambda r: r.progress.already_recorded, INT, 12),
-        Column(_("Sudah terekam (jumlah)"), lambda r: r.progress.done, INT, 12),
-        Column(_("Tidak hadir"), lambda r: r.progress.absent, INT, 10),
-        Column(_("Gagal rekam"), lambda r: r.progress.biometric_failure, INT, 10),
-        Column(_("Tanpa fotokopi KK"), lambda r: r.progress.missing_documents, INT, 10),
-        Column(_("Menolak"), lambda r: r.progress.refused, INT, 10),
-        Column(_("Belum didata"), lambda r: r.progress.waiting, INT, 10),
-        Column(_("NIK kosong"), lambda r: r.progress.needs_nik, INT, 10),
-        Column(_("Tidak memenuhi syarat"), lambda r: r.progress.not_eligible, INT, 12),
-        Column(_("Belum 16 tahun"), lambda r: r.progress.under_age, INT, 10),
-        Column(_("Sisa"), lambda r: r.progress.remaining, INT, 10),
-        Column(_("Capaian (%)"), lambda r: r.progress.completion, DECIMAL, 10),
+        *(_figure_column(code) for code in (*TABLE_FIGURES, *OUTSIDE_FIGURES)),
         Column(_("Kunjungan terakhir"), lambda r: r.visits.last_visit, DATE, 12),
         Column(_("Kunjungan berikutnya"), lambda r: r.visits.next_visit, DATE, 12),
         Column(_("Status kunjungan"), lambda r: r.visit_state_label, width=18),
@@ -93,20 +83,7 @@ def summary(request, fmt: str):
         "",
         "",
         "",
-        total.target,
-        total.recorded,
-        total.already_recorded,
-        total.done,
-        total.absent,
-        total.biometric_failure,
-        total.missing_documents,
-        total.refused,
-        total.waiting,
-        total.needs_nik,
-        total.not_eligible,
-        total.under_age,
-        total.remaining,
-        total.completion,
+        *(total.value(code) for code in (*TABLE_FIGURES, *OUTSIDE_FIGURES)),
         None,
         None,
         "",

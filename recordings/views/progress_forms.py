@@ -10,23 +10,25 @@ from django.utils.translation import gettext_lazy as _
 
 from recordings.models import Recording
 from recordings.selectors import SchoolProgressRow, VisitState
+from recordings.selectors.progress import OUTSIDE_FIGURES, TABLE_FIGURES, figure
 from schools.models import School
 
 # Sort keys of the school table: (label, key function). Missing dates sort last either way.
 _FAR = datetime.date.max
+
+
+def _figure_key(code: str):
+    if code == "completion":
+        return lambda r: (r.progress.completion, r.progress.target)
+    return lambda r: r.progress.value(code)
+
+
+# Sortable columns: every figure of the progress tables, by the names defined in FIGURES.
+FIGURE_SORTS = {code: (figure(code).label, _figure_key(code)) for code in (*TABLE_FIGURES, *OUTSIDE_FIGURES)}
 SORTS = {
     "name": (_("Sekolah"), lambda r: (r.name.lower(), r.npsn)),
     "kecamatan": (_("Kecamatan"), lambda r: (r.kecamatan_name.lower(), r.name.lower())),
-    "target": (_("Sasaran"), lambda r: r.progress.target),
-    "done": (_("Sudah terekam"), lambda r: r.progress.done),
-    "recorded": (_("Terekam"), lambda r: r.progress.recorded),
-    "already_recorded": (_("Rekam sebelumnya"), lambda r: r.progress.already_recorded),
-    "absent": (_("Tidak hadir"), lambda r: r.progress.absent),
-    "biometric_failure": (_("Gagal rekam"), lambda r: r.progress.biometric_failure),
-    "missing_documents": (_("Tanpa KK"), lambda r: r.progress.missing_documents),
-    "under_age": (_("Belum 16 th"), lambda r: r.progress.under_age),
-    "remaining": (_("Sisa"), lambda r: r.progress.remaining),
-    "completion": (_("Capaian"), lambda r: (r.progress.completion, r.progress.target)),
+    **FIGURE_SORTS,
     "last_visit": (_("Kunjungan terakhir"), lambda r: r.visits.last_visit or datetime.date.min),
     "next_visit": (_("Kunjungan berikutnya"), lambda r: r.visits.next_visit or _FAR),
 }
@@ -34,13 +36,7 @@ DEFAULT_SORT = "name"
 KECAMATAN_SORTS = {
     "name": (_("Kecamatan"), lambda k: k.name.lower()),
     "schools": (_("Sekolah dikunjungi"), lambda k: (k.schools_visited, k.schools)),
-    "target": (_("Sasaran"), lambda k: k.progress.target),
-    "done": (_("Sudah terekam"), lambda k: k.progress.done),
-    "absent": (_("Tidak hadir"), lambda k: k.progress.absent),
-    "biometric_failure": (_("Gagal rekam"), lambda k: k.progress.biometric_failure),
-    "missing_documents": (_("Tanpa KK"), lambda k: k.progress.missing_documents),
-    "remaining": (_("Sisa"), lambda k: k.progress.remaining),
-    "completion": (_("Capaian"), lambda k: (k.progress.completion, k.progress.target)),
+    **FIGURE_SORTS,
 }
 PAGE_SIZE = 50
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 _SCHOOL_LINE = re.compile(r"^(SMA|SMK|MA|MAN|MAS|SMAN|SMAS|SMKN|SMKS|SLB|SLBN|SMALB|MAK)\b", re.IGNORECASE)
@@ -32,3 +33,18 @@ def title_names_another_school(title: list[str], school_name: str) -> str | None
     if named is None or school_key(named) == school_key(school_name):
         return None
     return named
+
+
+_DOWNLOADED = re.compile(r"Tanggal Unduh\s*:\s*(\d{4})-(\d{2})-(\d{2})", re.IGNORECASE)
+
+
+def download_date_in_title(title: list[str]) -> datetime.date | None:
+    """The date in Dapodik's "Tanggal Unduh: 2026-08-03 09:14:22" title line, or None."""
+    for line in title:
+        found = _DOWNLOADED.search(line)
+        if found:
+            try:
+                return datetime.date(*map(int, found.groups()))
+            except ValueError:
+                return None
+    return None

@@ -113,8 +113,8 @@ def test_summary_xlsx_has_one_row_per_school_and_totals(client, supervisor, seas
     assert sheet.cell(row=2, column=1).data_type == "s"  # NPSN as text
     target, done, completion = (
         header.index("Sasaran"),
-        header.index("Sudah terekam (jumlah)"),
-        header.index("Capaian (%)"),
+        header.index("Selesai"),
+        header.index("Capaian"),
     )
     assert (body[school.npsn][target], body[school.npsn][done], body[school.npsn][completion]) == (3, 1, 33.33)
     totals = rows[-1]

@@ -61,10 +61,10 @@ def test_completion_is_recorded_plus_already_recorded_over_target(drive, school,
 
 
 def test_completion_rounds_half_up_to_two_decimals():
-    assert Progress(candidates=2100, done=1667).completion == Decimal("79.38")
-    assert Progress(candidates=8, done=1).completion == Decimal("12.50")
-    assert Progress(candidates=3, done=2).completion == Decimal("66.67")
-    assert Progress(candidates=0, done=0).completion == Decimal("0.00")
+    assert Progress(candidates=2100, recorded=1667).completion == Decimal("79.38")
+    assert Progress(candidates=8, recorded=1).completion == Decimal("12.50")
+    assert Progress(candidates=3, recorded=2).completion == Decimal("66.67")
+    assert Progress(candidates=0, recorded=0).completion == Decimal("0.00")
 
 
 def test_students_who_left_are_excluded_even_if_recorded(drive, school, visit):
@@ -300,14 +300,6 @@ def test_a_drive_school_without_students_has_an_empty_row(drive, school):
     assert row.visit_state == "not_visited"
 
 
-def test_students_to_record_carry_the_latest_outcome_and_time(drive, school, visit):
-    student = StudentFactory(school=school)
-    record(visit, student, OUTCOME.MISSING_DOCUMENTS, when=at(10, 11))
-    row = students_to_record(drive).get()
-    assert row.latest_outcome == OUTCOME.MISSING_DOCUMENTS
-    assert row.latest_at == at(10, 11)
-
-
 def test_tally_query_count_does_not_grow_with_schools(drive, django_assert_num_queries):
     for _ in range(5):
         school = SchoolFactory()
@@ -317,35 +309,3 @@ def test_tally_query_count_does_not_grow_with_schools(drive, django_assert_num_q
         drive_school_rows(drive)
     with django_assert_num_queries(1):
         drive_daily_changes(drive)
-
-
-def test_drive_current_among_follows_drive_current():
-    from recordings.selectors import drive_current, drive_current_among
-
-    today = datetime.date(2026, 11, 29)
-    drives = []
-    for start, end in [((2025, 8, 1), (2025, 12, 1)), ((2027, 1, 5), (2027, 3, 1)), ((2026, 9, 1), (2026, 12, 31))]:
-        drives.append(DriveFactory(start_date=datetime.date(*start), end_date=datetime.date(*end)))
-        assert drive_current_among(drives, today=today) == drive_current(today=today)
-    assert drive_current_among([], today=today) is None
-    assert drive_current_among(drives[1:2], today=today) == drives[1]  # only a future drive: the next one
-
-
-def test_export_rows_match_the_students_to_record(drive, school, other_school, visit):
-    from recordings.selectors import students_to_record_rows
-
-    drive.drive_schools.create(school=other_school)
-    second = VisitFactory(drive=drive, school=school, date=datetime.date(2026, 9, 20))
-    for i, outcome in enumerate([None, *OUTCOME.values]):
-        student = StudentFactory(school=school if i % 2 else other_school, **({"nik": ""} if i == 3 else {}))
-        if outcome:
-            record(visit if i % 2 else VisitFactory(drive=drive, school=other_school), student, outcome, when=at(10))
-    late = StudentFactory(school=school)
-    record(visit, late, OUTCOME.RECORDED, when=at(10))
-    record(second, late, OUTCOME.BIOMETRIC_FAILURE, when=at(20))
-    expected = [(s.name, s.latest_outcome, s.latest_at) for s in students_to_record(drive)]
-    got = [(r.name, r.latest_outcome, r.latest_at) for r in students_to_record_rows(drive, chunk=2)]
-    assert got == expected
-    assert len(got) == 6  # one waiting, four follow-up outcomes, the later failure; not the done or not eligible
-    only = [r.name for r in students_to_record_rows(drive, schools=[school.pk])]
-    assert only == [s.name for s in students_to_record(drive, schools=[school.pk])]

@@ -54,6 +54,9 @@ def test_upload_preview_confirm_and_bad_file(browser_page, school, school_admin,
     assert "10" in table.locator("tbody tr").first.inner_text()  # spreadsheet row 10 (data from row 7)
     assert Student.objects.count() == 0
 
+    # The synthetic file's "Tanggal Unduh" is months old: the box under the warning comes first.
+    assert page.get_by_test_id("upload-warnings").is_visible()
+    page.get_by_label("Saya sudah memeriksa peringatan di atas dan berkas ini benar.").check()
     page.get_by_role("button", name="Simpan ke daftar peserta didik").click()
     page.wait_for_load_state("load")
     assert page.get_by_role("alert").filter(has_text="Tersimpan: 11 baru").is_visible()

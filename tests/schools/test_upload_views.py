@@ -70,7 +70,12 @@ def test_school_admin_uploads_previews_and_confirms(client, school, school_admin
     assert "Belum ada yang disimpan" in body
     assert 'data-testid="count-new">4<' in body
     assert Student.objects.count() == 0
-    done = client.post(reverse("schools:upload_commit", args=[record.pk]), follow=True)
+    # The synthetic Dapodik file was downloaded on 3 August 2026: saving it takes a second, deliberate step.
+    assert 'data-warning="old_download"' in body and 'name="warnings_checked"' in body
+    refused = client.post(reverse("schools:upload_commit", args=[record.pk]), follow=True)
+    assert "Centang bahwa peringatan sudah diperiksa" in refused.content.decode()
+    assert Student.objects.count() == 0
+    done = client.post(reverse("schools:upload_commit", args=[record.pk]), {"warnings_checked": "1"}, follow=True)
     assert "Tersimpan: 4 baru" in done.content.decode()
     assert Student.objects.filter(school=school).count() == 4
 

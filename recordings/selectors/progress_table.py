@@ -1,0 +1,331 @@
+"""The progress tables filtered, sorted, summed and paged in SQL over the read model.
+
+A drive has up to tens of thousands of schools; building a Python row per school for every page
+cost about a second. These reads touch ``DriveSchoolTally`` (one row per school, indexed on the
+drive) and hand back only what a page shows: the totals, one page of schools, the kecamatan rows
+and the chart's per-day changes. ``SchoolProgressRow`` and ``Progress`` are the same as elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Lower, NullIf, Round
+from django.utils import timezone
+
+from recordings.models import Drive, DriveSchoolDay, DriveSchoolTally, Visit
+from recordings.selectors.progress import (
+    REMAINING_REASONS,
+    STORED_COUNTS,
+    KecamatanProgressRow,
+    Progress,
+    ProgressSummary,
+    SchoolProgressRow,
+    SchoolVisits,
+    VisitState,
+    drive_school_visits,
+)
+
+_DECIMAL = DecimalField(max_digits=14, decimal_places=4)
+
+
+@dataclass(frozen=True)
+class NotVisited:
+    """A school not visited yet, as the headline names it."""
+
+    school_id: int
+    name: str
+
+
+def _target():
+    return F("candidates") - F("not_eligible")
+
+
+def _done():
+    return F("recorded") + F("already_recorded")
+
+
+def _remaining():
+    return sum((F(code) for code in REMAINING_REASONS[1:]), F(REMAINING_REASONS[0]))
+
+
+def _visits(drive: Drive, **filters):
+    return Visit.objects.filter(drive_id=drive.pk, school_id=OuterRef("school_id"), **filters)
+
+
+def school_table(drive: Drive, *, schools=None, today: datetime.date | None = None, values: dict | None = None):
+    """The drive's tally rows with the school's fields and figures, filtered as the dashboard's form says."""
+    today = today or timezone.localdate()
+    values = values or {}
+    rows = DriveSchoolTally.objects.filter(drive_id=drive.pk)
+    if schools is not None:
+        rows = (
+            rows.filter(school__in=schools.order_by().values("pk"))
+            if isinstance(schools, QuerySet)
+            else rows.filter(school_id__in=list(schools))
+        )
+    rows = rows.annotate(
+        npsn=F("school__npsn"),
+        school_name=F("school__name"),
+        level=F("school__level"),
+        school_status=F("school__status"),
+        kecamatan_id=F("school__desa__kecamatan_id"),
+        kecamatan_name=F("school__desa__kecamatan__name"),
+        target=ExpressionWrapper(_target(), output_field=IntegerField()),
+        done=ExpressionWrapper(_done(), output_field=IntegerField()),
+        remaining=ExpressionWrapper(_remaining(), output_field=IntegerField()),
+        completion=Coalesce(
+            Round(
+                ExpressionWrapper(
+                    Cast(_done(), _DECIMAL)
+                    * Value(Decimal(100), output_field=_DECIMAL)
+                    / NullIf(Cast(_target(), _DECIMAL), 0),
+                    output_field=_DECIMAL,
+                ),
+                2,
+            ),
+            Value(Decimal(0), output_field=_DECIMAL),
+            output_field=_DECIMAL,
+        ),
+    )
+    if values.get("kecamatan"):
+        rows = rows.filter(kecamatan_id=values["kecamatan"])
+    if values.get("level"):
+        rows = rows.filter(level=values["level"])
+    if values.get("status"):
+        rows = rows.filter(school_status=values["status"])
+    if values.get("below") is not None:
+        rows = rows.filter(completion__lt=values["below"])
+    q = " ".join((values.get("q") or "").split())
+    if q:
+        rows = rows.filter(Q(school_name__icontains=q) | Q(npsn__contains=q))
+    visit = values.get("visit")
+    if visit:
+        rows = _with_visit_state(rows, drive, today).filter(_visit_state_q(visit))
+    return rows
+
+
+def _with_visit_state(rows, drive: Drive, today: datetime.date):
+    status = Visit.Status
+    return rows.annotate(
+        v_visited=Exists(_visits(drive, status__in=Visit.VISITED_STATUSES)),
+        v_in_progress=Exists(_visits(drive, status=status.IN_PROGRESS)),
+        v_planned=Exists(_visits(drive, status=status.PLANNED, date__gte=today)),
+        v_postponed=Exists(_visits(drive, status=status.POSTPONED)),
+    )
+
+
+def _visit_state_q(visit: str) -> Q:
+    """The same rule as ``SchoolProgressRow.visit_state``, in SQL."""
+    states = {
+        "not_visited_any": Q(v_visited=False),
+        VisitState.IN_PROGRESS: Q(v_in_progress=True),
+        VisitState.VISITED: Q(v_visited=True, v_in_progress=False),
+        VisitState.PLANNED: Q(v_visited=False, v_planned=True),
+        VisitState.POSTPONED: Q(v_visited=False, v_planned=False, v_postponed=True),
+        VisitState.NOT_VISITED: Q(v_visited=False, v_planned=False, v_postponed=False),
+    }
+    return states.get(visit, Q())
+
+
+def sorted_table(rows, drive: Drive, key: str, descending: bool, *, today: datetime.date | None = None):
+    """Order the table as the Python sort keys of the progress forms do (ties by school id)."""
+    today = today or timezone.localdate()
+    if key == "name":
+        order = [Lower("school_name"), "npsn"]
+    elif key == "kecamatan":
+        order = [Lower("kecamatan_name"), Lower("school_name")]
+    elif key == "completion":
+        order = ["completion", "target"]
+    elif key == "recorded_today":
+        rows = rows.annotate(recorded_today=_recorded_today(drive, today))
+        order = ["recorded_today"]
+    elif key == "last_visit":
+        rows = rows.annotate(
+            last_visit=Coalesce(
+                Subquery(
+                    _visits(drive, status__in=Visit.VISITED_STATUSES)
+                    .order_by()
+                    .values("school_id")
+                    .annotate(m=Max("date"))
+                    .values("m")
+                ),
+                Value(datetime.date.min),
+            )
+        )
+        order = ["last_visit"]
+    elif key == "next_visit":
+        rows = rows.annotate(
+            next_visit=Coalesce(
+                Subquery(
+                    _visits(drive, status=Visit.Status.PLANNED, date__gte=today)
+                    .order_by()
+                    .values("school_id")
+                    .annotate(m=Min("date"))
+                    .values("m")
+                ),
+                Value(datetime.date.max),
+            )
+        )
+        order = ["next_visit"]
+    else:
+        order = [key]
+    order.append("school_id")
+    return rows.order_by(*(f"-{o}" if isinstance(o, str) and descending else (o.desc() if descending else o)
+                           for o in order))  # fmt: skip
+
+
+def _recorded_today(drive: Drive, today: datetime.date):
+    day = DriveSchoolDay.objects.filter(drive_id=drive.pk, school_id=OuterRef("school_id"), day=today)
+    return Coalesce(Subquery(day.values("recorded")[:1], output_field=IntegerField()), Value(0))
+
+
+def table_progress(rows, drive: Drive, *, today: datetime.date | None = None) -> Progress:
+    """The figures summed over the table's rows (two queries)."""
+    today = today or timezone.localdate()
+    sums = rows.order_by().aggregate(**{code: Coalesce(Sum(code), 0) for code in STORED_COUNTS})
+    recorded_today = DriveSchoolDay.objects.filter(
+        drive_id=drive.pk, day=today, school_id__in=rows.order_by().values("school_id")
+    ).aggregate(n=Coalesce(Sum("recorded"), 0))["n"]
+    return Progress(recorded_today=recorded_today, **sums)
+
+
+def table_summary(rows, drive: Drive, *, today: datetime.date | None = None, named: int = 8) -> ProgressSummary:
+    """The headline of the table's schools (six queries whatever the number of schools)."""
+    today = today or timezone.localdate()
+    progress = table_progress(rows, drive, today=today)
+    schools = rows.order_by().values("school_id")
+    status = Visit.Status
+    drive_visits = Visit.objects.filter(drive_id=drive.pk, school_id__in=schools).order_by()
+    visited_schools = drive_visits.filter(status__in=Visit.VISITED_STATUSES).values("school_id")
+    counts = drive_visits.aggregate(
+        visited=Count("school_id", distinct=True, filter=Q(status__in=Visit.VISITED_STATUSES)),
+        in_progress=Count("school_id", distinct=True, filter=Q(status=status.IN_PROGRESS)),
+    )
+    counts["total"] = rows.order_by().count()
+    not_visited = (
+        rows.exclude(school_id__in=visited_schools)
+        .order_by(Lower("school_name"), "school_id")
+        .values_list("school_id", "school_name")
+    )
+    postponed = dict(
+        Visit.objects.filter(drive_id=drive.pk, status=status.POSTPONED, school_id__in=schools)
+        .order_by()
+        .values_list("postponement_reason")
+        .annotate(n=Count("pk"))
+    )
+    labels = dict(Visit.PostponementReason.choices)
+    return ProgressSummary(
+        progress=progress,
+        schools_total=counts["total"],
+        schools_visited=counts["visited"],
+        schools_in_progress=counts["in_progress"],
+        schools_not_visited=tuple(NotVisited(pk, name) for pk, name in not_visited[:named]),
+        schools_not_visited_count=counts["total"] - counts["visited"],
+        visits_postponed=sum(postponed.values()),
+        postponed_by_reason=tuple(
+            (code, labels[code], postponed[code]) for code in Visit.PostponementReason.values if postponed.get(code)
+        ),
+    )
+
+
+def table_page_rows(page_rows, drive: Drive, *, today: datetime.date | None = None) -> list[SchoolProgressRow]:
+    """``SchoolProgressRow`` for the tally rows of one page (one query for their visits)."""
+    page_rows = list(page_rows)
+    recorded_today = dict(
+        DriveSchoolDay.objects.filter(
+            drive_id=drive.pk, day=today or timezone.localdate(), school_id__in=[r.school_id for r in page_rows]
+        ).values_list("school_id", "recorded")
+    )
+    visits = drive_school_visits(drive, schools=[r.school_id for r in page_rows], today=today)
+    return [
+        SchoolProgressRow(
+            school_id=r.school_id,
+            npsn=r.npsn,
+            name=r.school_name,
+            level=r.level,
+            status=r.school_status,
+            kecamatan_id=r.kecamatan_id,
+            kecamatan_name=r.kecamatan_name,
+            latitude=None,
+            longitude=None,
+            progress=Progress(
+                recorded_today=recorded_today.get(r.school_id, 0), **{code: getattr(r, code) for code in STORED_COUNTS}
+            ),
+            visits=visits.get(r.school_id) or SchoolVisits(),
+        )
+        for r in page_rows
+    ]
+
+
+def table_kecamatan(rows, drive: Drive, *, today: datetime.date | None = None) -> list[KecamatanProgressRow]:
+    """The table's schools summed per kecamatan (two queries), ordered by name."""
+    today = today or timezone.localdate()
+    # A hashed sub-plan: the drive's visits are read once, not once per school.
+    visited_schools = Visit.objects.filter(drive_id=drive.pk, status__in=Visit.VISITED_STATUSES).values("school_id")
+    groups = (
+        rows.order_by()
+        .values("kecamatan_id", "kecamatan_name")
+        .annotate(
+            n_schools=Count("pk"),
+            n_visited=Count("pk", filter=Q(school_id__in=visited_schools)),
+            **{f"sum_{code}": Coalesce(Sum(code), 0) for code in STORED_COUNTS},
+        )
+    )
+    today_by_kecamatan = dict(
+        DriveSchoolDay.objects.filter(drive_id=drive.pk, day=today, school_id__in=rows.order_by().values("school_id"))
+        .order_by()
+        .values_list("school__desa__kecamatan_id")
+        .annotate(n=Sum("recorded"))
+    )
+    result = [
+        KecamatanProgressRow(
+            kecamatan_id=g["kecamatan_id"],
+            name=g["kecamatan_name"],
+            schools=g["n_schools"],
+            schools_visited=g["n_visited"],
+            progress=Progress(
+                recorded_today=today_by_kecamatan.get(g["kecamatan_id"], 0),
+                **{code: g[f"sum_{code}"] for code in STORED_COUNTS},
+            ),
+        )
+        for g in groups
+    ]
+    result.sort(key=lambda k: k.name)
+    return result
+
+
+def table_daily_changes(rows, drive: Drive) -> dict[int, dict[datetime.date, int]]:
+    """The chart's per-day changes summed over the table's schools (one query), as {0: {day: change}}."""
+    per_day = dict(
+        DriveSchoolDay.objects.filter(drive_id=drive.pk, school_id__in=rows.order_by().values("school_id"))
+        .exclude(done_change=0)
+        .order_by()
+        .values_list("day")
+        .annotate(n=Sum("done_change"))
+    )
+    return {0: per_day}
+
+
+def table_kecamatan_choices(drive: Drive, *, schools=None) -> list[tuple[int, str]]:
+    """The kecamatan of the drive's schools (for the filter), by name (one query)."""
+    rows = school_table(drive, schools=schools)
+    return sorted(set(rows.order_by().values_list("kecamatan_id", "kecamatan_name").distinct()), key=lambda c: c[1])
