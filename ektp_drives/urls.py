@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("recordings.urls")),
 ]
 
+handler400 = "ektp_drives.views_errors.bad_request"
 handler403 = "ektp_drives.views_errors.permission_denied"
 handler404 = "ektp_drives.views_errors.page_not_found"
 handler500 = "ektp_drives.views_errors.server_error"

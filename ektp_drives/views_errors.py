@@ -6,10 +6,11 @@ the request's context processors, which may need the database that has just fail
 
 from __future__ import annotations
 
-from django.http import HttpResponseServerError
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
@@ -26,6 +27,39 @@ def _page_sent_from(request) -> str:
     if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}):
         return referer
     return reverse("login")
+
+
+# Endpoints that scripts (the offline queue, the service worker) talk to: they read JSON, never a page.
+JSON_URL_NAMES = ("visit_sync",)
+
+
+def _wants_json(request) -> bool:
+    if request.content_type == "application/json" or "application/json" in request.headers.get("Accept", ""):
+        return True
+    for name in JSON_URL_NAMES:
+        try:
+            if request.path == reverse(name):
+                return True
+        except NoReverseMatch:
+            continue
+    return False
+
+
+@requires_csrf_token
+def bad_request(request, exception=None):
+    """A request Django refused before any view ran (e.g. a body over the upload limit)."""
+    too_big = isinstance(exception, RequestDataTooBig)
+    if _wants_json(request):
+        message = _("Data terlalu besar untuk dikirim sekaligus.") if too_big else _("Data tidak terbaca.")
+        return JsonResponse({"error": message}, status=413 if too_big else 400)
+    return _error(
+        request,
+        status=400,
+        title=_("Permintaan tidak dapat dibaca"),
+        message=_("Data yang dikirim terlalu besar atau rusak. Kembali ke halaman sebelumnya dan coba lagi.")
+        if too_big
+        else _("Data yang dikirim tidak dapat dibaca. Kembali ke halaman sebelumnya dan coba lagi."),
+    )
 
 
 @requires_csrf_token

@@ -91,7 +91,19 @@ def test_500_handler_is_used_for_an_uncaught_error(client):
 def test_handlers_are_wired():
     from ektp_drives import urls
 
+    assert urls.handler400 == "ektp_drives.views_errors.bad_request"
     assert urls.handler403 == "ektp_drives.views_errors.permission_denied"
     assert urls.handler404 == "ektp_drives.views_errors.page_not_found"
     assert urls.handler500 == "ektp_drives.views_errors.server_error"
     assert settings.CSRF_FAILURE_VIEW == "ektp_drives.views_errors.csrf_failure"
+
+
+def test_an_oversized_form_gets_the_indonesian_400_page(operator, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    client = Client(enforce_csrf_checks=True)  # the CSRF check reads the body, as in a browser
+    client.force_login(operator)
+    client.get(reverse("home"))  # the CSRF cookie, so the check goes on to read the body
+    response = client.post(reverse("visit_list"), {"catatan": "x" * 20_000})
+    assert response.status_code == 400
+    assert "text/html" in response["Content-Type"]
+    assert "terlalu besar" in response.content.decode()

@@ -208,3 +208,19 @@ def test_an_oversized_body_answers_json_through_the_csrf_check(recording, operat
     response = browser.post(reverse("visit_sync"), body, content_type="application/json", HTTP_X_CSRFTOKEN=token)
     assert response.status_code == 413
     assert response.json()["error"]
+
+
+def test_an_oversized_form_body_to_the_sync_url_answers_json_too(recording, operator, settings):
+    """A form-encoded body is read by the CSRF check before the view: Django's 400 handler answers,
+    and for the sync URL it answers in JSON like the view."""
+    from django.test import Client
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(operator)
+    browser.get(reverse("home"))  # the CSRF cookie, so the check goes on to read the body
+    response = browser.post(reverse("visit_sync"), {"actions": "x" * 20_000})
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    assert "terlalu besar" in response.json()["error"]
+    assert written() == []
