@@ -131,3 +131,10 @@ def login_in_browser(page, username: str, password: str = factories.PASSWORD) ->
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(password)
     page.get_by_role("button", name="Masuk").click()
+
+
+def logout_in_browser(page) -> None:
+    """Log out and wait for the login page: the logout first clears the device's offline copies,
+    so the next navigation must not race it."""
+    page.get_by_role("button", name="Keluar").click()
+    page.wait_for_url("**/masuk/**")

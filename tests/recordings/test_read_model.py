@@ -242,7 +242,12 @@ def test_two_hundred_random_writes_keep_the_read_model_exact(supervisor):
     drive = DriveFactory(schools=schools[:2], reference_date=TODAY)
     students = [StudentFactory(school=rng.choice(schools)) for _ in range(12)]
     visits = [
-        VisitFactory(drive=drive, school=school, status="in_progress", started_at=timezone.now())
+        VisitFactory(
+            drive=drive,
+            school=school,
+            status="in_progress",
+            started_at=timezone.now() - datetime.timedelta(days=3, minutes=1),
+        )
         for school in schools[:2]
     ]
     outcomes = [*Outcome.values, None]

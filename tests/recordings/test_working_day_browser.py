@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.conftest import login_in_browser
+from tests.conftest import login_in_browser, logout_in_browser
 from tests.factories import (
     DriveFactory,
     OperatorFactory,
@@ -81,8 +81,7 @@ def test_search_error_pages_and_lockout(browser_page, settings):
     expect(page.get_by_role("navigation", name="Navigasi utama")).to_be_visible()
     page.get_by_role("link", name="Kembali ke beranda").click()
     page.wait_for_url(page.live_server_url + "/")
-    page.get_by_role("button", name="Keluar").click()
-    page.wait_for_url("**/masuk/**")  # logging out first clears the device's offline copies
+    logout_in_browser(page)
 
     # 403 for a school admin on a staff page.
     login_in_browser(page, "sekolah-cari")
@@ -90,8 +89,7 @@ def test_search_error_pages_and_lockout(browser_page, settings):
     page.goto(page.live_server_url + "/kegiatan/")
     expect(page.get_by_test_id("error-title")).to_have_text("Akses ditolak")
     expect(page.get_by_text("403 Forbidden")).to_have_count(0)
-    page.get_by_role("button", name="Keluar").click()
-    page.wait_for_url("**/masuk/**")  # logging out first clears the device's offline copies
+    logout_in_browser(page)
 
     # Lock-out after repeated failures: Indonesian, with the way back to the login page.
     for _attempt in range(3):

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import login_in_browser
+from tests.conftest import login_in_browser, logout_in_browser
 from tests.factories import SchoolAdminUserFactory, SchoolFactory, StudentFactory, SupervisorFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -57,7 +57,7 @@ def test_fix_a_student_and_read_the_access_log(browser_page):
     expect(history).to_contain_text("XII IPA 3")
     expect(history).to_contain_text("Operator Sekolah")
 
-    page.get_by_role("button", name="Keluar").click()
+    logout_in_browser(page)
     login_in_browser(page, "kadis")
     page.wait_for_url(page.live_server_url + "/")
     page.get_by_role("button", name="Tindak lanjut data").click()
