@@ -231,6 +231,7 @@ class RecordingAction(models.Model):
         OFFLINE = "offline", _("Aplikasi (terkirim kemudian)")
         FIELD_SHEET = "field_sheet", _("Lembar lapangan")
         FORM = "form", _("Formulir")
+        CORRECTION = "correction", _("Koreksi supervisor")
 
     client_id = models.UUIDField(_("id tindakan"), unique=True, default=uuid.uuid4, editable=False)
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="actions", verbose_name=_("kunjungan"))

@@ -470,8 +470,8 @@ def recording_correct(
 ) -> ActionResult:
     """A supervisor's correction of a student's outcome at a visit, outside the tap window.
 
-    Kept in the action log like any tap (source "form", by the supervisor, tapped now), with the
-    reason for the correction, which is required; it always becomes the current outcome.
+    Kept in the action log like any tap (source "correction", by the supervisor, tapped now), with
+    the reason for the correction, which is required; it always becomes the current outcome.
     """
     now = now or timezone.now()
     reason = (reason or "").strip()[:MAX_REASON_LENGTH]
@@ -490,7 +490,7 @@ def recording_correct(
             by=by,
             tapped_at=now,
             client_id=uuid.uuid4(),
-            source=RecordingAction.Source.FORM,
+            source=RecordingAction.Source.CORRECTION,
             field_sheet=None,
             now=now,
             correction=True,

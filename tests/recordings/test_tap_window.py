@@ -203,7 +203,7 @@ def test_a_supervisor_corrects_with_a_reason_kept_in_history(supervisor):
     assert result.status == ActionStatus.APPLIED
     assert result.recording.outcome == Outcome.REFUSED and result.recording.reason == ""
     action = RecordingAction.objects.get()
-    assert (action.reason, action.by, action.source) == ("Salah tekan oleh petugas", supervisor, Source.FORM)
+    assert (action.reason, action.by, action.source) == ("Salah tekan oleh petugas", supervisor, Source.CORRECTION)
     services.recording_correct(visit=visit, student=student, outcome=None, reason="Siswa tidak hadir", by=supervisor)
     assert not Recording.objects.exists()
     assert RecordingAction.objects.count() == 2
@@ -233,4 +233,5 @@ def test_the_history_page_offers_supervisors_the_correction(client, supervisor, 
     )
     page = response.content.decode()
     assert "Koreksi tersimpan" in page and "Terekam, lupa ditandai" in page
+    assert "Koreksi supervisor" in page  # the history names the action a correction
     assert Recording.objects.get().outcome == Outcome.RECORDED
