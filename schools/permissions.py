@@ -45,6 +45,16 @@ def can_view_school(user, school: School) -> bool:
     return schools_visible_to(user).filter(pk=school.pk).exists()
 
 
+def can_open_student_page(user, school: School) -> bool:
+    """Who may open a student's page (``student_detail``): whoever may see the student's school.
+
+    Dukcapil staff need no query; a school admin one (pages ask once and link every name).
+    """
+    if is_dukcapil_staff(user):
+        return True
+    return can_view_school(user, school)
+
+
 def can_upload_student_list(user, school: School) -> bool:
     """School admins for their own school; supervisors for any school."""
     role = user_role(user)

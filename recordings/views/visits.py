@@ -37,6 +37,7 @@ from recordings.selectors import (
     visits_upcoming,
 )
 from recordings.views.visits_common import OUTCOME_BUTTONS, outcome_labels_json, roster_items, tally_items
+from schools.permissions import can_open_student_page
 from schools.roles import is_dukcapil_staff
 
 PAST_VISITS_PER_PAGE = 50
@@ -109,6 +110,7 @@ def _visit_context(request, visit: Visit) -> dict:
         "can_plan": can_plan_visit(request.user, visit.drive),
         "can_field_sheet": can_use_field_sheet(request.user, visit),
         "staff": is_dukcapil_staff(request.user),
+        "student_links": can_open_student_page(request.user, visit.school),
         "today": timezone.localdate(),
         "filtered": bool(q or class_name or outcome),
     }

@@ -23,6 +23,7 @@ from recordings.services import ActionStatus
 from recordings.sync_items import BatchUnreadable, ItemInvalid, SyncItem, clean_item, parse_batch
 from recordings.views.visits_common import OUTCOME_BUTTONS, login_required_fragment, roster_item, tally_items
 from schools.models import Student
+from schools.permissions import can_open_student_page
 
 MAX_SYNC_ACTIONS = 500
 logger = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ def visit_outcome(request, pk: int):
             "buttons": OUTCOME_BUTTONS,
             "recording_open": True,
             "can_record": True,
+            "student_links": can_open_student_page(request.user, visit.school),
             "notice": notice,
         },
     )

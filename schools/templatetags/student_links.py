@@ -1,0 +1,13 @@
+"""Template tags for linking student names to the student's page, for those who may open it."""
+
+from django import template
+
+from schools.permissions import can_open_student_page
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def student_links_allowed(context, school) -> bool:
+    """Ask once per page whether the user may open the pages of this school's students."""
+    return can_open_student_page(context["request"].user, school)
