@@ -64,7 +64,9 @@ def test_operator_home_without_visits_says_so(client, operator, drive):
     assert "Tidak ada kunjungan hari ini." in html and "Tidak ada kunjungan besok." in html
 
 
-def test_supervisor_postponed_counter_drops_when_a_new_visit_is_planned(client, supervisor, drive, school, other_school):
+def test_supervisor_postponed_counter_drops_when_a_new_visit_is_planned(
+    client, supervisor, drive, school, other_school
+):
     today = timezone.localdate()
     postponed_a = VisitFactory(drive=drive, school=school, date=today - datetime.timedelta(days=2), **POSTPONED)
     VisitFactory(drive=drive, school=other_school, date=today - datetime.timedelta(days=1), **POSTPONED)
@@ -79,7 +81,9 @@ def test_supervisor_postponed_counter_drops_when_a_new_visit_is_planned(client, 
     assert [row.school for row in planning.context["rows"]] == [other_school]
 
 
-def test_supervisor_counts_unscheduled_schools_and_todays_visits(client, supervisor, drive, school, other_school, today):
+def test_supervisor_counts_unscheduled_schools_and_todays_visits(
+    client, supervisor, drive, school, other_school, today
+):
     third = SchoolFactory()
     drive.schools.add(third)
     VisitFactory(drive=drive, school=school, date=today, status=Visit.Status.PLANNED)
@@ -114,8 +118,12 @@ def test_supervisor_sees_lists_waiting_for_review(client, supervisor, drive, sch
     existing = StudentFactory(school=other_school)
     NikConflict.objects.create(upload=upload, school=school, existing_student=existing, nik=existing.nik, row_number=2)
     visit = VisitFactory(drive=drive, school=school, date=today)
-    fresh = FieldSheetUpload.objects.create(visit=visit, original_name="l.xlsx", status="previewed", uploaded_by=supervisor)
-    old = FieldSheetUpload.objects.create(visit=visit, original_name="m.xlsx", status="previewed", uploaded_by=supervisor)
+    fresh = FieldSheetUpload.objects.create(
+        visit=visit, original_name="l.xlsx", status="previewed", uploaded_by=supervisor
+    )
+    old = FieldSheetUpload.objects.create(
+        visit=visit, original_name="m.xlsx", status="previewed", uploaded_by=supervisor
+    )
     FieldSheetUpload.objects.filter(pk=old.pk).update(uploaded_at=timezone.now() - datetime.timedelta(days=2))
     login(client, supervisor)
     response = client.get(reverse("home"))
@@ -141,7 +149,9 @@ def test_only_supervisors_get_the_review_counts(client, request, drive, user_fix
 def test_school_admin_sees_next_visit_remaining_and_an_old_list_nudge(client, school_admin, drive, school, today):
     for _ in range(3):
         StudentFactory(school=school)
-    visit = VisitFactory(drive=drive, school=school, status=Visit.Status.PLANNED, date=today + datetime.timedelta(days=4))
+    visit = VisitFactory(
+        drive=drive, school=school, status=Visit.Status.PLANNED, date=today + datetime.timedelta(days=4)
+    )
     upload = StudentListUpload.objects.create(
         school=school, original_name="a.csv", status="committed", committed_at=timezone.now()
     )
