@@ -69,9 +69,7 @@ def home(request):
             "todo": todo,
             "role": role.value,
             "today": today,
-            "offline_visits": visits_to_prepare(request.user, today=today)
-            if role != Role.SCHOOL_ADMIN
-            else [],
+            "offline_visits": visits_to_prepare(request.user, today=today) if role != Role.SCHOOL_ADMIN else [],
             "no_role": False,
             "left_review_url": left_review_url(request.user),
         },
