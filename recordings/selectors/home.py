@@ -40,17 +40,28 @@ def operator_visits(visits: QuerySet[Visit], *, today: datetime.date) -> tuple[l
     return running + today_rest, later
 
 
-def _drive_schools(drive, *, today: datetime.date):
+def _drive_schools(drive, *, today: datetime.date, school_ids=None):
     """The drive's schools with what the planning page filters on: latest visit status, visited,
     and an upcoming visit (the same definitions as ``drive_planning``)."""
     visits = Visit.objects.filter(drive=drive, school=OuterRef("school"))
     latest = visits.exclude(status=Visit.Status.CANCELLED).order_by("-date", "-created_at", "-pk")
     upcoming = visits.filter(Q(status=Visit.Status.IN_PROGRESS) | Q(status=Visit.Status.PLANNED, date__gte=today))
-    return DriveSchool.objects.filter(drive=drive).annotate(
+    links = DriveSchool.objects.filter(drive=drive)
+    if school_ids is not None:
+        links = links.filter(school_id__in=school_ids)
+    return links.annotate(
         latest_status=Subquery(latest.values("status")[:1]),
         visited=Exists(visits.filter(status__in=Visit.VISITED_STATUSES)),
         has_upcoming=Exists(upcoming),
     )
+
+
+POSTPONED_WITHOUT_DATE = Q(latest_status=Visit.Status.POSTPONED, has_upcoming=False)
+
+
+def postponed_without_date(drive, *, today: datetime.date, school_ids=None) -> int:
+    """Schools whose latest visit in the drive is postponed and that have no upcoming one (one query)."""
+    return _drive_schools(drive, today=today, school_ids=school_ids).filter(POSTPONED_WITHOUT_DATE).count()
 
 
 @dataclass(frozen=True)
@@ -80,7 +91,7 @@ def supervisor_todo(drive, *, today: datetime.date, now: datetime.datetime | Non
     now = now or timezone.now()
     schools = _drive_schools(drive, today=today)
     school_counts = schools.aggregate(
-        postponed=Count("pk", filter=Q(latest_status=Visit.Status.POSTPONED, has_upcoming=False)),
+        postponed=Count("pk", filter=POSTPONED_WITHOUT_DATE),
         not_scheduled=Count(
             "pk",
             filter=Q(visited=False, has_upcoming=False)

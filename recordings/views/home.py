@@ -7,7 +7,7 @@ from django.utils import timezone
 from recordings.models import Visit
 from recordings.offline import visits_to_prepare
 from recordings.permissions import visits_visible_to
-from recordings.selectors.home import last_list_upload, operator_visits, supervisor_todo
+from recordings.selectors.home import last_list_upload, operator_visits, postponed_without_date, supervisor_todo
 from recordings.selectors.progress import Headline
 from recordings.selectors.progress_table import school_table, table_summary
 from recordings.views.progress import left_review_url, progress_scope
@@ -45,6 +45,11 @@ def home(request):
         visits_today, visits_tomorrow = operator_visits(visits_visible_to(request.user), today=today)
     if is_supervisor(request.user) and drive is not None:
         todo = supervisor_todo(drive, today=today)
+    postponed_open = 0
+    if todo is not None:
+        postponed_open = todo.postponed_without_date
+    elif drive is not None:
+        postponed_open = postponed_without_date(drive, today=today, school_ids=scope.school_ids)
     if role == Role.SCHOOL_ADMIN:
         last_upload = last_list_upload(scope.school_ids)
         own_schools = list(schools_visible_to(request.user).filter(pk__in=scope.school_ids))
@@ -67,6 +72,7 @@ def home(request):
             "visits_today": visits_today,
             "visits_tomorrow": visits_tomorrow,
             "todo": todo,
+            "postponed_open": postponed_open,
             "role": role.value,
             "today": today,
             "offline_visits": visits_to_prepare(request.user, today=today) if role != Role.SCHOOL_ADMIN else [],

@@ -175,7 +175,7 @@ def test_school_admin_without_any_list_is_nudged(client, school_admin, drive):
     assert "belum pernah diunggah" in html and 'data-testid="upload-nudge"' in html
 
 
-@pytest.mark.parametrize(("user_fixture", "bound"), [("operator", 15), ("supervisor", 20), ("school_admin", 17)])
+@pytest.mark.parametrize(("user_fixture", "bound"), [("operator", 16), ("supervisor", 20), ("school_admin", 18)])
 def test_home_queries_are_bounded_per_role(
     client, request, drive, school, other_school, today, user_fixture, bound, django_assert_max_num_queries
 ):
@@ -245,3 +245,18 @@ def test_names_are_plain_text_for_users_who_may_not_open_the_page(rf, other_scho
         "{% if ok %}<a>{{ s.name }}</a>{% else %}{{ s.name }}{% endif %}"
     ).render(Context({"request": request, "school": school, "s": student}))
     assert html == student.name
+
+
+@pytest.mark.parametrize("user_fixture", ["operator", "school_admin", "supervisor"])
+def test_headline_postponed_line_drops_when_a_new_visit_is_planned(
+    client, request, supervisor, drive, school, other_school, today, user_fixture
+):
+    postponed = VisitFactory(drive=drive, school=school, date=today - datetime.timedelta(days=1), **POSTPONED)
+    VisitFactory(drive=drive, school=other_school, date=today - datetime.timedelta(days=1), **POSTPONED)
+    login(client, request.getfixturevalue(user_fixture))
+    expected = 1 if user_fixture == "school_admin" else 2
+    response = client.get(reverse("home"))
+    assert response.context["postponed_open"] == expected
+    assert f"{expected} sekolah kunjungannya ditunda dan belum ada tanggal baru." in response.content.decode()
+    services.visit_replan(visit=postponed, date=today + datetime.timedelta(days=2), kits=1, by=supervisor)
+    assert client.get(reverse("home")).context["postponed_open"] == expected - 1
