@@ -14,7 +14,14 @@ from playwright.sync_api import expect
 from recordings.models import Visit
 from schools.models import LeftProposal, StudentListUpload
 from tests.conftest import login_in_browser
-from tests.factories import SchoolFactory, StudentFactory, SupervisorFactory, VisitFactory, visit_with_students
+from tests.factories import (
+    OperatorFactory,
+    SchoolFactory,
+    StudentFactory,
+    SupervisorFactory,
+    VisitFactory,
+    visit_with_students,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -90,3 +97,19 @@ def test_supervisor_home_links_and_compact_roster_cards(browser_page, tmp_path):
     # The name links to the student's page.
     link = page.locator(f"#student-{students[0].pk}").get_by_role("link", name=students[0].name)
     assert link.get_attribute("href") == reverse("schools:student_detail", args=[visit.school.npsn, students[0].pk])
+
+    # An operator on another device: today's visit one tap away, and the unsent count filled in.
+    OperatorFactory(username="petugas")
+    other = page.context.browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta")
+    phone = other.new_page()
+    phone.set_default_timeout(15000)
+    phone.set_viewport_size({"width": 360, "height": 740})
+    phone.live_server_url = page.live_server_url
+    login_in_browser(phone, "petugas")
+    phone.wait_for_url(page.live_server_url + "/")
+    expect(phone.locator("#unsent-taps")).to_have_text("Semua hasil di perangkat ini sudah terkirim.")
+    today_link = phone.get_by_test_id("today-visit").first
+    expect(today_link).to_contain_text(visit.school.name)
+    today_link.click()
+    phone.wait_for_url(page.live_server_url + reverse("visit_detail", args=[visit.pk]))
+    other.close()
