@@ -8,6 +8,7 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def student_links_allowed(context, school) -> bool:
-    """Ask once per page whether the user may open the pages of this school's students."""
-    return can_open_student_page(context["request"].user, school)
+def student_links_allowed(context, school, checked=False) -> bool:
+    """Ask once per page whether the user may open the pages of this school's students
+    (``checked``: the page itself was found through ``get_visible_school_or_404``)."""
+    return can_open_student_page(context["request"].user, school, school_checked=bool(checked))
