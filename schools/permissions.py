@@ -45,6 +45,19 @@ def can_view_school(user, school: School) -> bool:
     return schools_visible_to(user).filter(pk=school.pk).exists()
 
 
+def can_open_student_page(user, school: School, *, school_checked: bool = False) -> bool:
+    """Who may open a student's page (``student_detail``): whoever may see the student's school.
+
+    Dukcapil staff need no query. ``school_checked``: the caller has just shown ``school`` to the
+    user through ``get_visible_school_or_404`` (the same rule), so no second query is needed.
+    """
+    if is_dukcapil_staff(user):
+        return True
+    if school_checked:
+        return user_role(user) != Role.NONE
+    return can_view_school(user, school)
+
+
 def can_upload_student_list(user, school: School) -> bool:
     """School admins for their own school; supervisors for any school."""
     role = user_role(user)

@@ -20,6 +20,8 @@ class PlanningStatus:
     SCHEDULED = "scheduled"
     REMAINING = "remaining"
     COMPLETE = "complete"
+    POSTPONED = "postponed"
+    NOT_SCHEDULED = "not_scheduled"
 
     CHOICES = [
         ("not_visited", gettext_lazy("Belum dikunjungi")),
@@ -27,6 +29,8 @@ class PlanningStatus:
         ("scheduled", gettext_lazy("Terjadwal")),
         ("remaining", gettext_lazy("Sudah dikunjungi, masih ada sisa")),
         ("complete", gettext_lazy("Selesai")),
+        ("postponed", gettext_lazy("Ditunda, belum ada tanggal baru")),
+        ("not_scheduled", gettext_lazy("Belum dikunjungi dan belum dijadwalkan")),
     ]
 
 
@@ -74,6 +78,10 @@ class PlanningRow:
             found.add(PlanningStatus.REMAINING)
         if self.complete:
             found.add(PlanningStatus.COMPLETE)
+        if self.next_visit is None and self.postponed:
+            found.add(PlanningStatus.POSTPONED)
+        if self.next_visit is None and not self.visited and not self.postponed:
+            found.add(PlanningStatus.NOT_SCHEDULED)
         return found
 
 

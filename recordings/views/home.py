@@ -7,11 +7,12 @@ from django.utils import timezone
 from recordings.models import Visit
 from recordings.offline import visits_to_prepare
 from recordings.permissions import visits_visible_to
+from recordings.selectors.home import last_list_upload, operator_visits, postponed_without_date, supervisor_todo
 from recordings.selectors.progress import Headline
 from recordings.selectors.progress_table import school_table, table_summary
 from recordings.views.progress import left_review_url, progress_scope
 from schools.permissions import schools_visible_to
-from schools.roles import Role, user_role
+from schools.roles import Role, is_supervisor, user_role
 
 
 @login_required
@@ -35,13 +36,26 @@ def home(request):
             schools_visited=summary.schools_visited,
             visits_postponed=summary.visits_postponed,
         )
+    today = timezone.localdate()
     own_schools = []
     upcoming_visits = []
+    last_upload = None
+    visits_today, visits_tomorrow, todo = [], [], None
+    if role == Role.OPERATOR:
+        visits_today, visits_tomorrow = operator_visits(visits_visible_to(request.user), today=today)
+    if is_supervisor(request.user) and drive is not None:
+        todo = supervisor_todo(drive, today=today)
+    postponed_open = 0
+    if todo is not None:
+        postponed_open = todo.postponed_without_date
+    elif drive is not None:
+        postponed_open = postponed_without_date(drive, today=today, school_ids=scope.school_ids)
     if role == Role.SCHOOL_ADMIN:
+        last_upload = last_list_upload(scope.school_ids)
         own_schools = list(schools_visible_to(request.user).filter(pk__in=scope.school_ids))
         upcoming_visits = list(
             visits_visible_to(request.user)
-            .filter(status__in=[Visit.Status.PLANNED, Visit.Status.IN_PROGRESS], date__gte=timezone.localdate())
+            .filter(status__in=[Visit.Status.PLANNED, Visit.Status.IN_PROGRESS], date__gte=today)
             .select_related("school", "drive")
             .order_by("date")[:5]
         )
@@ -54,9 +68,14 @@ def home(request):
             "headline": headline,
             "own_schools": own_schools,
             "upcoming_visits": upcoming_visits,
-            "offline_visits": visits_to_prepare(request.user, today=timezone.localdate())
-            if role != Role.SCHOOL_ADMIN
-            else [],
+            "last_upload": last_upload,
+            "visits_today": visits_today,
+            "visits_tomorrow": visits_tomorrow,
+            "todo": todo,
+            "postponed_open": postponed_open,
+            "role": role.value,
+            "today": today,
+            "offline_visits": visits_to_prepare(request.user, today=today) if role != Role.SCHOOL_ADMIN else [],
             "no_role": False,
             "left_review_url": left_review_url(request.user),
         },

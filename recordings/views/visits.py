@@ -36,7 +36,8 @@ from recordings.selectors import (
     visit_tallies,
     visits_upcoming,
 )
-from recordings.views.visits_common import OUTCOME_BUTTONS, outcome_labels_json, roster_items, tally_items
+from recordings.views.visits_common import outcome_labels_json, roster_buttons, roster_items, tally_items
+from schools.permissions import can_open_student_page
 from schools.roles import is_dukcapil_staff
 
 PAST_VISITS_PER_PAGE = 50
@@ -103,12 +104,13 @@ def _visit_context(request, visit: Visit) -> dict:
         "class_name": class_name,
         "outcome_filter": outcome,
         "outcome_choices": Recording.Outcome.choices,
-        "buttons": OUTCOME_BUTTONS,
+        "buttons": roster_buttons(),
         "can_record": can_record,
         "recording_open": can_record and visit.status == Visit.Status.IN_PROGRESS,
         "can_plan": can_plan_visit(request.user, visit.drive),
         "can_field_sheet": can_use_field_sheet(request.user, visit),
         "staff": is_dukcapil_staff(request.user),
+        "student_links": can_open_student_page(request.user, visit.school),
         "today": timezone.localdate(),
         "filtered": bool(q or class_name or outcome),
     }

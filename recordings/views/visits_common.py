@@ -26,6 +26,28 @@ OUTCOME_BUTTONS = [
     (Outcome.MISSING_DOCUMENTS, gettext_lazy("Tanpa KK"), "warning"),
     (Outcome.REFUSED, gettext_lazy("Menolak"), "danger"),
 ]
+# The roster's one-row button set on a phone: a short visible label; the accessible name is the full
+# label and contains the short one (WCAG "label in name"), so voice control finds the button.
+SHORT_LABELS = {
+    Outcome.RECORDED: gettext_lazy("Rekam"),
+    Outcome.ALREADY_RECORDED: gettext_lazy("Sudah"),
+    Outcome.ABSENT: gettext_lazy("Absen"),
+    Outcome.BIOMETRIC_FAILURE: gettext_lazy("Gagal"),
+    Outcome.MISSING_DOCUMENTS: gettext_lazy("Tnp KK"),
+    Outcome.REFUSED: gettext_lazy("Tolak"),
+}
+
+
+def roster_buttons() -> list[tuple[str, str, str, str, str]]:
+    """(code, full label, style, short label, accessible name) per outcome button, in the active language."""
+    buttons = []
+    for code, label, style in OUTCOME_BUTTONS:
+        full, short = str(label), str(SHORT_LABELS[code])
+        name = full if short.lower() in full.lower() else f"{full} ({short})"
+        buttons.append((code, full, style, short, name))
+    return buttons
+
+
 OUTCOME_STYLE = {
     Outcome.RECORDED: "success",
     Outcome.ALREADY_RECORDED: "success",

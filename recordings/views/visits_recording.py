@@ -21,8 +21,9 @@ from recordings.permissions import can_correct_outcome, can_record_outcome, get_
 from recordings.selectors import visit_tallies
 from recordings.services import ActionStatus
 from recordings.sync_items import BatchUnreadable, ItemInvalid, SyncItem, clean_item, parse_batch
-from recordings.views.visits_common import OUTCOME_BUTTONS, login_required_fragment, roster_item, tally_items
+from recordings.views.visits_common import login_required_fragment, roster_buttons, roster_item, tally_items
 from schools.models import Student
+from schools.permissions import can_open_student_page
 
 MAX_SYNC_ACTIONS = 500
 logger = logging.getLogger(__name__)
@@ -79,9 +80,10 @@ def visit_outcome(request, pk: int):
             "item": roster_item(visit, student, recording=result.recording, by=request.user),
             "tallies": tallies,
             "tally_items": tally_items(tallies),
-            "buttons": OUTCOME_BUTTONS,
+            "buttons": roster_buttons(),
             "recording_open": True,
             "can_record": True,
+            "student_links": can_open_student_page(request.user, visit.school),
             "notice": notice,
         },
     )
