@@ -354,6 +354,22 @@ class DriveSchoolTally(models.Model):
     refused = models.IntegerField(default=0)
     waiting = models.IntegerField(default=0)
     needs_nik = models.IntegerField(default=0)
+    # The school's fields the progress tables show, filter and sort on, copied here by the same
+    # migration's triggers (on insert, and when a school, desa or kecamatan changes) so the tables
+    # read one row per school without joins (docs/adr/0023-progress-read-model.md).
+    npsn = models.CharField(max_length=8, default="", editable=False)
+    school_name = models.CharField(max_length=200, default="", editable=False)
+    level = models.CharField(max_length=5, default="", editable=False)
+    school_status = models.CharField(max_length=6, default="", editable=False)
+    kecamatan = models.ForeignKey(
+        "schools.Kecamatan",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    kecamatan_name = models.CharField(max_length=100, default="", editable=False)
 
     class Meta:
         verbose_name = _("rekap sekolah")

@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Count,
     DecimalField,
@@ -82,13 +83,8 @@ def school_table(drive: Drive, *, schools=None, today: datetime.date | None = No
             if isinstance(schools, QuerySet)
             else rows.filter(school_id__in=list(schools))
         )
+    # The school's fields are the tally row's own copies (no join; kept by the read model's triggers).
     rows = rows.annotate(
-        npsn=F("school__npsn"),
-        school_name=F("school__name"),
-        level=F("school__level"),
-        school_status=F("school__status"),
-        kecamatan_id=F("school__desa__kecamatan_id"),
-        kecamatan_name=F("school__desa__kecamatan__name"),
         target=ExpressionWrapper(_target(), output_field=IntegerField()),
         done=ExpressionWrapper(_done(), output_field=IntegerField()),
         remaining=ExpressionWrapper(_remaining(), output_field=IntegerField()),
@@ -290,12 +286,15 @@ def table_kecamatan(rows, drive: Drive, *, today: datetime.date | None = None) -
             **{f"sum_{code}": Coalesce(Sum(code), 0) for code in STORED_COUNTS},
         )
     )
-    today_by_kecamatan = dict(
-        DriveSchoolDay.objects.filter(drive_id=drive.pk, day=today, school_id__in=rows.order_by().values("school_id"))
-        .order_by()
-        .values_list("school__desa__kecamatan_id")
-        .annotate(n=Sum("recorded"))
-    )
+    tally_sql, tally_params = rows.order_by().values("school_id", "kecamatan_id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        # A queryset's own SQL and a table name are formatted in; values are parameters.
+        sql = (
+            f"SELECT t.kecamatan_id, SUM(d.recorded) FROM {DriveSchoolDay._meta.db_table} d "  # noqa: S608
+            f"JOIN ({tally_sql}) t ON t.school_id = d.school_id WHERE d.drive_id = %s AND d.day = %s GROUP BY 1"
+        )
+        cursor.execute(sql, [*tally_params, drive.pk, today])
+        today_by_kecamatan = dict(cursor.fetchall())
     result = [
         KecamatanProgressRow(
             kecamatan_id=g["kecamatan_id"],

@@ -97,7 +97,7 @@ def random_scenario(drive, rng: random.Random) -> None:
 
 
 def test_every_surface_shows_the_same_figures(client):
-    call_command("seed_demo")
+    call_command("seed_demo", i_know_this_is_not_production=True)
     drive = drive_current()
     random_scenario(drive, random.Random(11))
     per_school = progress_recount(drive)
