@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import template
 from django.utils import formats
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from ektp_drives.templatetags.numbers import percent_text
@@ -61,3 +62,22 @@ def figure_cell(progress, code: str) -> str:
 def lookup_figure(progress, code: str):
     """``progress|lookup_figure:code``: one figure of a Progress by its code."""
     return progress.value(code)
+
+
+@register.simple_tag
+def figure_cells(progress, *figure_lists) -> str:
+    """All figure cells of one table row in one tag (the same cells as ``figure_cell``).
+
+    A dashboard shows 100 rows of 16 figures: one tag per row, and integers grouped with a
+    format string instead of ``number_format`` per cell, keeps rendering them to a few milliseconds.
+    """
+    separator = formats.get_format("THOUSAND_SEPARATOR")
+    cells = []
+    for figures in figure_lists:
+        for f in figures:
+            if f.code == "completion":
+                cells.append(figure_cell(progress, "completion"))
+            else:
+                number = f"{progress.value(f.code):,}".replace(",", separator)
+                cells.append(f'<td class="text-end" data-figure="{f.code}">{number}</td>')
+    return mark_safe("".join(cells))  # noqa: S308 - figure codes are fixed identifiers, the rest integers
