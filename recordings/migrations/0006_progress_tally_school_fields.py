@@ -8,6 +8,7 @@
 # ``recordings_tally_school_fields(NULL)`` refreshes all (after writes that bypass triggers).
 
 import django.db.models.deletion
+import django.db.models.functions.text
 from django.db import migrations, models
 
 SQL = """
@@ -132,6 +133,16 @@ class Migration(migrations.Migration):
             model_name="driveschooltally",
             name="school_status",
             field=models.CharField(default="", editable=False, max_length=6),
+        ),
+        migrations.AddIndex(
+            model_name="driveschooltally",
+            index=models.Index(
+                models.F("drive"),
+                django.db.models.functions.text.Lower("school_name"),
+                models.F("npsn"),
+                models.F("school"),
+                name="drive_school_tally_name",
+            ),
         ),
         migrations.RunSQL(SQL, REVERSE_SQL),
     ]

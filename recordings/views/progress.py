@@ -147,10 +147,11 @@ def chart_for(drive: Drive, data: ProgressData, rows, *, target: int, today: dat
     )
 
 
-def _chart(drive: Drive, rows, *, target: int, today: datetime.date, title: str, compact=False):
+def _chart(drive: Drive, rows, *, target: int, today: datetime.date, title: str, compact=False, whole_drive=False):
     """The progress-over-time chart (server-rendered SVG) of a table's schools."""
     end = min(drive.end_date, max(today, drive.start_date))
-    points = cumulative_done_by_day(table_daily_changes(rows, drive), start=drive.start_date, end=end)
+    changes = table_daily_changes(rows, drive, whole_drive=whole_drive)
+    points = cumulative_done_by_day(changes, start=drive.start_date, end=end)
     return progress_chart_svg(
         points, target=target, start=drive.start_date, end=drive.end_date, title=title, compact=compact
     )
@@ -225,7 +226,14 @@ def dashboard(request):
             "page_query": _page_query(request),
             "export_query": _page_query(request),
             "drive_query": drive_query(scope),
-            "chart": _chart(drive, everything, target=summary.progress.target, today=today, title=str(drive)),
+            "chart": _chart(
+                drive,
+                everything,
+                target=summary.progress.target,
+                today=today,
+                title=str(drive),
+                whole_drive=scope.is_staff,
+            ),
             "postponed_visits": _postponed_visits(scope),
             "can_export_students": scope.is_staff or bool(scope.school_ids),
             "left_review_url": left_review_url(request.user),
