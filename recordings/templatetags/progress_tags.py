@@ -3,12 +3,11 @@
 from decimal import Decimal
 
 from django import template
-from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from ektp_drives.templatetags.numbers import percent_text
+from ektp_drives.templatetags.numbers import decimal_text, grouped, percent_text
 
 register = template.Library()
 
@@ -25,7 +24,7 @@ def _colour(value: Decimal) -> str:
 def progress_bar(value) -> str:
     """A completion bar in SVG (no inline style) with the percentage in words next to it."""
     value = Decimal(value or 0)
-    shown = formats.number_format(value, 2, use_l10n=True)
+    shown = decimal_text(value.quantize(Decimal("0.01")), 2)
     fill = (
         format_html('<rect x="0" y="0" width="{}%" height="10" rx="3" fill="{}"/>', f"{value:.2f}", _colour(value))
         if value
@@ -54,8 +53,7 @@ def figure_cell(progress, code: str) -> str:
         return format_html(
             '<td class="completion-cell" data-figure="completion">{}</td>', progress_bar(progress.completion)
         )
-    value = formats.number_format(progress.value(code), 0, use_l10n=True, force_grouping=True)
-    return format_html('<td class="text-end" data-figure="{}">{}</td>', code, value)
+    return format_html('<td class="text-end" data-figure="{}">{}</td>', code, grouped(progress.value(code)))
 
 
 @register.filter
@@ -71,13 +69,17 @@ def figure_cells(progress, *figure_lists) -> str:
     A dashboard shows 100 rows of 16 figures: one tag per row, and integers grouped with a
     format string instead of ``number_format`` per cell, keeps rendering them to a few milliseconds.
     """
-    separator = formats.get_format("THOUSAND_SEPARATOR")
     cells = []
     for figures in figure_lists:
         for f in figures:
             if f.code == "completion":
                 cells.append(figure_cell(progress, "completion"))
             else:
-                number = f"{progress.value(f.code):,}".replace(",", separator)
-                cells.append(f'<td class="text-end" data-figure="{f.code}">{number}</td>')
+                cells.append(f'<td class="text-end" data-figure="{f.code}">{grouped(progress.value(f.code))}</td>')
     return mark_safe("".join(cells))  # noqa: S308 - figure codes are fixed identifiers, the rest integers
+
+
+@register.filter
+def figure_number(value) -> str:
+    """An integer grouped as the pages print it (2.100); a cheaper ``intcomma`` for long tables."""
+    return grouped(value) if isinstance(value, int) else value

@@ -205,9 +205,7 @@ def dashboard(request):
         request.GET.get("page")
     )
     page.object_list = table_page_rows(page.object_list, drive, today=today)
-    filtering = any(
-        values.get(name) not in (None, "") for name in ("kecamatan", "level", "status", "visit", "below", "q")
-    )
+    filtering = _filtering(values)
     context.update(
         {
             "summary": summary,
@@ -243,6 +241,11 @@ def dashboard(request):
         context["is_fragment"] = True
         return render(request, "recordings/progress_dashboard_results.html", context)
     return render(request, "recordings/progress_dashboard.html", context)
+
+
+def _filtering(values: dict) -> bool:
+    """Whether the form narrows the table to some of the schools."""
+    return any(values.get(name) not in (None, "") for name in ("kecamatan", "level", "status", "visit", "below", "q"))
 
 
 def _kecamatan_page(request, rows, drive: Drive, today: datetime.date):
@@ -371,7 +374,14 @@ def report(request):
             "kecamatan_rows": kecamatan_rows,
             "kecamatan_total": len(kecamatan_all),
             "kecamatan_cut": len(kecamatan_all) > REPORT_KECAMATAN_LIMIT,
-            "chart": _chart(drive, rows, target=summary.progress.target, today=today, title=str(drive)),
+            "chart": _chart(
+                drive,
+                rows,
+                target=summary.progress.target,
+                today=today,
+                title=str(drive),
+                whole_drive=scope.is_staff and not _filtering(values),
+            ),
             "kecamatan_name": dict(kecamatan_choices).get(values.get("kecamatan")),
             "drive_query": drive_query(scope),
             **figure_context(),
