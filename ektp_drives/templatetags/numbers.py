@@ -13,10 +13,11 @@ register = template.Library()
 NBSP = "\u00a0"
 
 
-def grouped(value: int) -> str:
+def grouped(value: int, separator: str | None = None) -> str:
     """``1234567`` → ``"1.234.567"`` in the active language (what ``number_format`` with forced
-    grouping gives for an integer, at a fraction of its cost: tables print hundreds of them)."""
-    return f"{value:,}".replace(",", formats.get_format("THOUSAND_SEPARATOR"))
+    grouping gives for an integer, at a fraction of its cost: tables print hundreds of them).
+    A caller printing many passes the language's ``separator`` once."""
+    return f"{value:,}".replace(",", separator or formats.get_format("THOUSAND_SEPARATOR"))
 
 
 def decimal_text(number: Decimal, decimals: int = 2) -> str:

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import template
+from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -69,13 +70,15 @@ def figure_cells(progress, *figure_lists) -> str:
     A dashboard shows 100 rows of 16 figures: one tag per row, and integers grouped with a
     format string instead of ``number_format`` per cell, keeps rendering them to a few milliseconds.
     """
+    separator = formats.get_format("THOUSAND_SEPARATOR")
     cells = []
     for figures in figure_lists:
         for f in figures:
             if f.code == "completion":
                 cells.append(figure_cell(progress, "completion"))
             else:
-                cells.append(f'<td class="text-end" data-figure="{f.code}">{grouped(progress.value(f.code))}</td>')
+                number = grouped(progress.value(f.code), separator)
+                cells.append(f'<td class="text-end" data-figure="{f.code}">{number}</td>')
     return mark_safe("".join(cells))  # noqa: S308 - figure codes are fixed identifiers, the rest integers
 
 
@@ -83,3 +86,23 @@ def figure_cells(progress, *figure_lists) -> str:
 def figure_number(value) -> str:
     """An integer grouped as the pages print it (2.100); a cheaper ``intcomma`` for long tables."""
     return grouped(value) if isinstance(value, int) else value
+
+
+@register.simple_tag
+def sort_th(h, numeric=False) -> str:
+    """A sortable column header: a link that keeps the other filters, and ``aria-sort``.
+
+    A tag rather than an included template: the dashboard has 33 of them per page.
+    """
+    arrow = format_html('<span aria-hidden="true">{}</span>', " ▼" if h["descending"] else " ▲") if h["active"] else ""
+    return format_html(
+        '<th scope="col" aria-sort="{}"{}>\n  <a class="sort-link{}" href="?{}" hx-get="?{}" '
+        'hx-target="#progress-results" hx-swap="outerHTML" hx-push-url="true">{}{}</a>\n</th>\n',
+        h["aria"],
+        mark_safe(' class="text-end"') if numeric else "",  # noqa: S308 - a fixed attribute
+        " active" if h["active"] else "",
+        h["query"],
+        h["query"],
+        h["label"],
+        arrow,
+    )
