@@ -3,8 +3,8 @@
 from decimal import Decimal
 
 from django import template
-from django.utils import formats
-from django.utils.html import format_html
+from django.utils import dateformat, formats
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -106,3 +106,29 @@ def sort_th(h, numeric=False) -> str:
         h["label"],
         arrow,
     )
+
+
+@register.simple_tag
+def kecamatan_options(choices, selected) -> str:
+    """The kecamatan filter's options (hundreds of them) in one tag: ``<option value="id">name``."""
+    return mark_safe(  # noqa: S308 - ids are integers, names escaped
+        "".join(
+            f'<option value="{int(pk)}"{" selected" if pk == selected else ""}>{escape(name)}</option>'
+            for pk, name in choices
+        )
+    )
+
+
+@register.simple_tag
+def chart_change_rows(points) -> str:
+    """The chart's data table rows (day, change, done students, completion) in one tag."""
+    separator = formats.get_format("THOUSAND_SEPARATOR")
+    rows = []
+    for point in points:
+        change = ("+" if point.change > 0 else "") + grouped(point.change, separator)
+        rows.append(
+            f"<tr><td>{escape(dateformat.format(point.day, 'l, j F Y'))}</td>"
+            f'<td class="text-end">{change}</td><td class="text-end">{grouped(point.done, separator)}</td>'
+            f'<td class="text-end">{escape(percent_text(point.completion))}</td></tr>'
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 - numbers and escaped dates
