@@ -201,11 +201,12 @@ def dashboard(request):
     values = form.values()
     key, descending = sort_param(values.get("sort"))
     filtered = school_table(drive, schools=scope.school_ids, today=today, values=values)
-    page = Paginator(sorted_table(filtered, drive, key, descending, today=today), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    page.object_list = table_page_rows(page.object_list, drive, today=today)
     filtering = _filtering(values)
+    paginator = Paginator(sorted_table(filtered, drive, key, descending, today=today), PAGE_SIZE)
+    if not filtering:
+        paginator.count = summary.schools_total  # the same rows: no second COUNT
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = table_page_rows(page.object_list, drive, today=today)
     context.update(
         {
             "summary": summary,
