@@ -241,12 +241,11 @@ def test_two_hundred_random_writes_keep_the_read_model_exact(supervisor):
     schools = [SchoolFactory() for _ in range(3)]
     drive = DriveFactory(schools=schools[:2], reference_date=TODAY)
     students = [StudentFactory(school=rng.choice(schools)) for _ in range(12)]
-    visits = [
-        VisitFactory(drive=drive, school=school, status="in_progress", started_at=timezone.now())
-        for school in schools[:2]
+    base = timezone.now() - datetime.timedelta(days=3)
+    visits = [  # started before the earliest tap (a tap before the visit started is refused)
+        VisitFactory(drive=drive, school=school, status="in_progress", started_at=base) for school in schools[:2]
     ]
     outcomes = [*Outcome.values, None]
-    base = timezone.now() - datetime.timedelta(days=3)
     rejected = 0
     for step in range(200):
         kind = rng.choice(["tap", "tap", "tap", "tap", "student", "left", "join", "reference"])
