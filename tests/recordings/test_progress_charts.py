@@ -35,10 +35,10 @@ def test_chart_is_valid_svg_with_title_and_description():
         assert root.get("role") == "img"
         assert root.find(f"{SVG}title").text == "Perkembangan perekaman: Uji"
         assert "7 dari 10 peserta didik sudah terekam" in root.find(f"{SVG}desc").text
-        assert "70,00 %" in root.find(f"{SVG}desc").text
+        assert "70,00\u00a0%" in root.find(f"{SVG}desc").text
         texts = [t.text for t in root.iter(f"{SVG}text")]
         assert "Sasaran 10" in texts
-        assert "7 (70,00 %)" in texts
+        assert "7 (70,00\u00a0%)" in texts
     assert [(p.done, p.change) for p in chart.points] == [(0, 0), (3, 3), (3, 0), (7, 4)]
     assert [p.day.day for p in chart.change_points] == [2, 4]
 
@@ -58,5 +58,5 @@ def test_chart_numbers_in_indonesian_format():
     )
     texts = [t.text for t in parse(chart.svg).iter(f"{SVG}text")]
     assert "Sasaran 2.100" in texts
-    assert "1.667 (79,38 %)" in texts
+    assert "1.667 (79,38\u00a0%)" in texts
     assert "2.500" in texts  # the y axis rounds up to a readable maximum
