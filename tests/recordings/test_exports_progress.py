@@ -134,8 +134,8 @@ def test_summary_csv_writes_decimal_commas(client, supervisor, season, school):
     rows = csv_rows(client.get(reverse("progress_export_summary", args=["csv"])))
     header = rows[0]
     by_npsn = {row[0]: row for row in rows[1:-1]}
-    assert by_npsn[school.npsn][header.index("Capaian (%)")] == "33,33"
-    assert rows[-1][header.index("Capaian (%)")] == "25,00"
+    assert by_npsn[school.npsn][header.index("Capaian")] == "33,33"
+    assert rows[-1][header.index("Capaian")] == "25,00"
 
 
 def test_school_admin_exports_only_their_school(client, season, school, other_school, school_admin):
