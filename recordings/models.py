@@ -8,6 +8,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from ektp_drives.history import track
@@ -355,11 +356,32 @@ class DriveSchoolTally(models.Model):
     refused = models.IntegerField(default=0)
     waiting = models.IntegerField(default=0)
     needs_nik = models.IntegerField(default=0)
+    # The school's fields the progress tables show, filter and sort on, copied here by the same
+    # migration's triggers (on insert, and when a school, desa or kecamatan changes) so the tables
+    # read one row per school without joins (docs/adr/0023-progress-read-model.md).
+    npsn = models.CharField(max_length=8, default="", editable=False)
+    school_name = models.CharField(max_length=200, default="", editable=False)
+    level = models.CharField(max_length=5, default="", editable=False)
+    school_status = models.CharField(max_length=6, default="", editable=False)
+    kecamatan = models.ForeignKey(
+        "schools.Kecamatan",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    kecamatan_name = models.CharField(max_length=100, default="", editable=False)
 
     class Meta:
         verbose_name = _("rekap sekolah")
         verbose_name_plural = _("rekap sekolah")
         constraints = [models.UniqueConstraint(fields=["drive", "school"], name="drive_school_tally_unique")]
+        # The dashboard's default order (school name): its first page and the headline's first
+        # schools not visited are read from the index instead of sorting every school.
+        indexes = [
+            models.Index(F("drive"), Lower("school_name"), F("npsn"), F("school"), name="drive_school_tally_name"),
+        ]
 
     def __str__(self):
         return f"{self.school} ({self.drive})"

@@ -477,6 +477,7 @@ def progress_differences(drive: Drive, *, today: datetime.date | None = None) ->
         for day in sorted(set(mine) | set(theirs)):
             if mine.get(day, 0) != theirs.get(day, 0):
                 found.append(Difference(school_id, f"chart {day.isoformat()}", mine.get(day, 0), theirs.get(day, 0)))
+    found.extend(school_field_differences(drive))
     return found
 
 
@@ -484,6 +485,30 @@ def progress_rebuild(drive: Drive | None = None) -> None:
     """Recount the read model from the raw rows (after writes that bypass triggers, e.g. a restore)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT recordings_progress_rebuild(%s)", [drive.pk if drive else None])
+        cursor.execute("SELECT recordings_tally_school_fields(NULL)")
+
+
+def school_field_differences(drive: Drive) -> list[Difference]:
+    """Tally rows whose copy of the school's fields (name, NPSN, level, status, kecamatan) is stale."""
+    current = School.objects.filter(pk=OuterRef("school_id"))
+    checked = {
+        "npsn": "npsn",
+        "school_name": "name",
+        "level": "level",
+        "school_status": "status",
+        "kecamatan_id": "desa__kecamatan_id",
+        "kecamatan_name": "desa__kecamatan__name",
+    }
+    rows = DriveSchoolTally.objects.filter(drive_id=drive.pk).annotate(
+        **{f"now_{copy}": Subquery(current.values(source)[:1]) for copy, source in checked.items()}
+    )
+    stale = rows.filter(Q(*(~Q(**{copy: F(f"now_{copy}")}) for copy in checked), _connector=Q.OR))
+    return [
+        Difference(row.school_id, copy, getattr(row, copy), getattr(row, f"now_{copy}"))
+        for row in stale
+        for copy in checked
+        if getattr(row, copy) != getattr(row, f"now_{copy}")
+    ]
 
 
 @dataclass(frozen=True)

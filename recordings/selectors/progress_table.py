@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Count,
     DecimalField,
@@ -82,13 +83,8 @@ def school_table(drive: Drive, *, schools=None, today: datetime.date | None = No
             if isinstance(schools, QuerySet)
             else rows.filter(school_id__in=list(schools))
         )
+    # The school's fields are the tally row's own copies (no join; kept by the read model's triggers).
     rows = rows.annotate(
-        npsn=F("school__npsn"),
-        school_name=F("school__name"),
-        level=F("school__level"),
-        school_status=F("school__status"),
-        kecamatan_id=F("school__desa__kecamatan_id"),
-        kecamatan_name=F("school__desa__kecamatan__name"),
         target=ExpressionWrapper(_target(), output_field=IntegerField()),
         done=ExpressionWrapper(_done(), output_field=IntegerField()),
         remaining=ExpressionWrapper(_remaining(), output_field=IntegerField()),
@@ -198,32 +194,47 @@ def _recorded_today(drive: Drive, today: datetime.date):
     return Coalesce(Subquery(day.values("recorded")[:1], output_field=IntegerField()), Value(0))
 
 
-def table_progress(rows, drive: Drive, *, today: datetime.date | None = None) -> Progress:
-    """The figures summed over the table's rows (two queries)."""
-    today = today or timezone.localdate()
-    sums = rows.order_by().aggregate(**{code: Coalesce(Sum(code), 0) for code in STORED_COUNTS})
+def _visited(drive: Drive, *statuses):
+    """The drive's schools with a visit in these statuses (a hashed sub-plan: visits read once)."""
+    return Visit.objects.filter(drive_id=drive.pk, status__in=statuses).values("school_id")
+
+
+def _table_sums(rows, drive: Drive, *, today: datetime.date, visits: bool = False) -> tuple[Progress, dict]:
+    """The figures summed over the table's rows, with the school counts when ``visits`` (two queries)."""
+    counts = {}
+    if visits:
+        counts = {
+            "n_total": Count("pk"),
+            "n_visited": Count("pk", filter=Q(school_id__in=_visited(drive, *Visit.VISITED_STATUSES))),
+            "n_in_progress": Count("pk", filter=Q(school_id__in=_visited(drive, Visit.Status.IN_PROGRESS))),
+        }
+    sums = rows.order_by().aggregate(**{code: Coalesce(Sum(code), 0) for code in STORED_COUNTS}, **counts)
     recorded_today = DriveSchoolDay.objects.filter(
         drive_id=drive.pk, day=today, school_id__in=rows.order_by().values("school_id")
     ).aggregate(n=Coalesce(Sum("recorded"), 0))["n"]
-    return Progress(recorded_today=recorded_today, **sums)
+    schools = {name: sums.pop(name) for name in counts}
+    return Progress(recorded_today=recorded_today, **sums), schools
+
+
+def table_progress(rows, drive: Drive, *, today: datetime.date | None = None) -> Progress:
+    """The figures summed over the table's rows (two queries)."""
+    return _table_sums(rows, drive, today=today or timezone.localdate())[0]
 
 
 def table_summary(rows, drive: Drive, *, today: datetime.date | None = None, named: int = 8) -> ProgressSummary:
-    """The headline of the table's schools (six queries whatever the number of schools)."""
+    """The headline of the table's schools (four queries whatever the number of schools).
+
+    The sums and the school counts come from one statement over the tally rows; the first schools
+    not visited by name come from the (drive, name) index, stopping after ``named``.
+    """
     today = today or timezone.localdate()
-    progress = table_progress(rows, drive, today=today)
+    progress, counts = _table_sums(rows, drive, today=today, visits=True)
+    counts = {"total": counts["n_total"], "visited": counts["n_visited"], "in_progress": counts["n_in_progress"]}
     schools = rows.order_by().values("school_id")
     status = Visit.Status
-    drive_visits = Visit.objects.filter(drive_id=drive.pk, school_id__in=schools).order_by()
-    visited_schools = drive_visits.filter(status__in=Visit.VISITED_STATUSES).values("school_id")
-    counts = drive_visits.aggregate(
-        visited=Count("school_id", distinct=True, filter=Q(status__in=Visit.VISITED_STATUSES)),
-        in_progress=Count("school_id", distinct=True, filter=Q(status=status.IN_PROGRESS)),
-    )
-    counts["total"] = rows.order_by().count()
     not_visited = (
-        rows.exclude(school_id__in=visited_schools)
-        .order_by(Lower("school_name"), "school_id")
+        rows.exclude(school_id__in=_visited(drive, *Visit.VISITED_STATUSES))
+        .order_by(Lower("school_name"), "npsn", "school_id")
         .values_list("school_id", "school_name")
     )
     postponed = dict(
@@ -290,12 +301,15 @@ def table_kecamatan(rows, drive: Drive, *, today: datetime.date | None = None) -
             **{f"sum_{code}": Coalesce(Sum(code), 0) for code in STORED_COUNTS},
         )
     )
-    today_by_kecamatan = dict(
-        DriveSchoolDay.objects.filter(drive_id=drive.pk, day=today, school_id__in=rows.order_by().values("school_id"))
-        .order_by()
-        .values_list("school__desa__kecamatan_id")
-        .annotate(n=Sum("recorded"))
-    )
+    tally_sql, tally_params = rows.order_by().values("school_id", "kecamatan_id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        # A queryset's own SQL and a table name are formatted in; values are parameters.
+        sql = (
+            f"SELECT t.kecamatan_id, SUM(d.recorded) FROM {DriveSchoolDay._meta.db_table} d "  # noqa: S608
+            f"JOIN ({tally_sql}) t ON t.school_id = d.school_id WHERE d.drive_id = %s AND d.day = %s GROUP BY 1"
+        )
+        cursor.execute(sql, [*tally_params, drive.pk, today])
+        today_by_kecamatan = dict(cursor.fetchall())
     result = [
         KecamatanProgressRow(
             kecamatan_id=g["kecamatan_id"],
@@ -313,15 +327,16 @@ def table_kecamatan(rows, drive: Drive, *, today: datetime.date | None = None) -
     return result
 
 
-def table_daily_changes(rows, drive: Drive) -> dict[int, dict[datetime.date, int]]:
-    """The chart's per-day changes summed over the table's schools (one query), as {0: {day: change}}."""
-    per_day = dict(
-        DriveSchoolDay.objects.filter(drive_id=drive.pk, school_id__in=rows.order_by().values("school_id"))
-        .exclude(done_change=0)
-        .order_by()
-        .values_list("day")
-        .annotate(n=Sum("done_change"))
-    )
+def table_daily_changes(rows, drive: Drive, *, whole_drive: bool = False) -> dict[int, dict[datetime.date, int]]:
+    """The chart's per-day changes summed over the table's schools (one query), as {0: {day: change}}.
+
+    ``whole_drive``: the table is every school of the drive, so the day rows need no school filter
+    (the triggers keep day rows only for schools in the drive).
+    """
+    days = DriveSchoolDay.objects.filter(drive_id=drive.pk)
+    if not whole_drive:
+        days = days.filter(school_id__in=rows.order_by().values("school_id"))
+    per_day = dict(days.exclude(done_change=0).order_by().values_list("day").annotate(n=Sum("done_change")))
     return {0: per_day}
 
 

@@ -147,10 +147,11 @@ def chart_for(drive: Drive, data: ProgressData, rows, *, target: int, today: dat
     )
 
 
-def _chart(drive: Drive, rows, *, target: int, today: datetime.date, title: str, compact=False):
+def _chart(drive: Drive, rows, *, target: int, today: datetime.date, title: str, compact=False, whole_drive=False):
     """The progress-over-time chart (server-rendered SVG) of a table's schools."""
     end = min(drive.end_date, max(today, drive.start_date))
-    points = cumulative_done_by_day(table_daily_changes(rows, drive), start=drive.start_date, end=end)
+    changes = table_daily_changes(rows, drive, whole_drive=whole_drive)
+    points = cumulative_done_by_day(changes, start=drive.start_date, end=end)
     return progress_chart_svg(
         points, target=target, start=drive.start_date, end=drive.end_date, title=title, compact=compact
     )
@@ -200,13 +201,12 @@ def dashboard(request):
     values = form.values()
     key, descending = sort_param(values.get("sort"))
     filtered = school_table(drive, schools=scope.school_ids, today=today, values=values)
-    page = Paginator(sorted_table(filtered, drive, key, descending, today=today), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    filtering = _filtering(values)
+    paginator = Paginator(sorted_table(filtered, drive, key, descending, today=today), PAGE_SIZE)
+    if not filtering:
+        paginator.count = summary.schools_total  # the same rows: no second COUNT
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = table_page_rows(page.object_list, drive, today=today)
-    filtering = any(
-        values.get(name) not in (None, "") for name in ("kecamatan", "level", "status", "visit", "below", "q")
-    )
     context.update(
         {
             "summary": summary,
@@ -225,7 +225,14 @@ def dashboard(request):
             "page_query": _page_query(request),
             "export_query": _page_query(request),
             "drive_query": drive_query(scope),
-            "chart": _chart(drive, everything, target=summary.progress.target, today=today, title=str(drive)),
+            "chart": _chart(
+                drive,
+                everything,
+                target=summary.progress.target,
+                today=today,
+                title=str(drive),
+                whole_drive=scope.is_staff,
+            ),
             "postponed_visits": _postponed_visits(scope),
             "can_export_students": scope.is_staff or bool(scope.school_ids),
             "left_review_url": left_review_url(request.user),
@@ -235,6 +242,11 @@ def dashboard(request):
         context["is_fragment"] = True
         return render(request, "recordings/progress_dashboard_results.html", context)
     return render(request, "recordings/progress_dashboard.html", context)
+
+
+def _filtering(values: dict) -> bool:
+    """Whether the form narrows the table to some of the schools."""
+    return any(values.get(name) not in (None, "") for name in ("kecamatan", "level", "status", "visit", "below", "q"))
 
 
 def _kecamatan_page(request, rows, drive: Drive, today: datetime.date):
@@ -363,7 +375,14 @@ def report(request):
             "kecamatan_rows": kecamatan_rows,
             "kecamatan_total": len(kecamatan_all),
             "kecamatan_cut": len(kecamatan_all) > REPORT_KECAMATAN_LIMIT,
-            "chart": _chart(drive, rows, target=summary.progress.target, today=today, title=str(drive)),
+            "chart": _chart(
+                drive,
+                rows,
+                target=summary.progress.target,
+                today=today,
+                title=str(drive),
+                whole_drive=scope.is_staff and not _filtering(values),
+            ),
             "kecamatan_name": dict(kecamatan_choices).get(values.get("kecamatan")),
             "drive_query": drive_query(scope),
             **figure_context(),

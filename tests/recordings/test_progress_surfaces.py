@@ -146,12 +146,12 @@ def test_every_surface_shows_the_same_figures(client):
 
     # The summary export (CSV: the same column names; totals on the last row).
     response = client.get(reverse("progress_export_summary", args=["csv"]), query)
-    body = b"".join(response.streaming_content).decode("utf-8-sig")
-    lines = list(csv.reader(io.StringIO(body), delimiter=";"))[1:]  # line 1: the note that XLSX keeps numbers exact
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(text), delimiter=";"))[1:]  # after the note line
     header = lines[0]
     index = {code: header.index(str(next(f.label for f in FIGURES if f.code == code))) for code in COLUMNS}
 
-    def exported(line):  # CSV for Indonesian Excel: decimal comma, no thousands separator
+    def exported(line):  # CSV for Indonesian Excel: plain numbers, comma decimals
         return {
             code: Decimal(line[i].replace(",", ".")) if code == "completion" else int(line[i])
             for code, i in index.items()

@@ -27,7 +27,7 @@ from recordings.selectors.progress import (
 )
 from schools import services as school_services
 from schools.importing import synthetic
-from schools.models import LeftProposal, Student, StudentListUpload
+from schools.models import Desa, Kecamatan, LeftProposal, Student, StudentListUpload
 from tests.factories import (
     DriveFactory,
     RecordingFactory,
@@ -241,17 +241,11 @@ def test_two_hundred_random_writes_keep_the_read_model_exact(supervisor):
     schools = [SchoolFactory() for _ in range(3)]
     drive = DriveFactory(schools=schools[:2], reference_date=TODAY)
     students = [StudentFactory(school=rng.choice(schools)) for _ in range(12)]
-    visits = [
-        VisitFactory(
-            drive=drive,
-            school=school,
-            status="in_progress",
-            started_at=timezone.now() - datetime.timedelta(days=3, minutes=1),
-        )
-        for school in schools[:2]
+    base = timezone.now() - datetime.timedelta(days=3)
+    visits = [  # started before the earliest tap (a tap before the visit started is refused)
+        VisitFactory(drive=drive, school=school, status="in_progress", started_at=base) for school in schools[:2]
     ]
     outcomes = [*Outcome.values, None]
-    base = timezone.now() - datetime.timedelta(days=3)
     rejected = 0
     for step in range(200):
         kind = rng.choice(["tap", "tap", "tap", "tap", "student", "left", "join", "reference"])
@@ -313,3 +307,29 @@ def _upload_for(school, by):
     return StudentListUpload.objects.create(
         school=school, uploaded_by=by, original_name="x.csv", status="cancelled", cancelled_at=timezone.now()
     )
+
+
+def test_tally_rows_follow_their_school_desa_and_kecamatan():
+    school = SchoolFactory(name="SMA Lama")
+    drive = DriveFactory(schools=[school])
+    tally = DriveSchoolTally.objects.get(drive=drive, school=school)
+    assert (tally.school_name, tally.npsn, tally.kecamatan_id) == ("SMA Lama", school.npsn, school.desa.kecamatan_id)
+
+    school.name, school.level, school.status = "SMA Baru", "SMK", "swasta"
+    school.save()
+    other = Kecamatan.objects.exclude(pk=school.desa.kecamatan_id).first()
+    Desa.objects.filter(pk=school.desa_id).update(kecamatan=other)
+    Kecamatan.objects.filter(pk=other.pk).update(name="Kecamatan Baru")
+    tally.refresh_from_db()
+    assert (tally.school_name, tally.level, tally.school_status) == ("SMA Baru", "SMK", "swasta")
+    assert (tally.kecamatan_id, tally.kecamatan_name) == (other.pk, "Kecamatan Baru")
+    assert not progress_differences(drive)
+
+
+def test_stale_school_fields_are_reported_and_rebuilt():
+    school = SchoolFactory(name="SMA Satu")
+    drive = DriveFactory(schools=[school])
+    DriveSchoolTally.objects.filter(drive=drive).update(school_name="lama", kecamatan_name="lama")
+    assert {d.code for d in progress_differences(drive)} == {"school_name", "kecamatan_name"}
+    progress_rebuild(drive)
+    assert not progress_differences(drive)

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("recordings", "0005_progress_read_model"),
+        ("recordings", "0006_progress_tally_school_fields"),
     ]
 
     operations = [
