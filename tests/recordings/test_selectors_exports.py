@@ -1,38 +1,15 @@
 """The follow-up lists of the exports (recordings.selectors.exports)."""
 
 import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from recordings.models import Recording, Visit
 from recordings.selectors.exports import students_to_record, students_to_record_rows
 from schools.models import LeftProposal, StudentListUpload
-from tests.factories import DriveFactory, RecordingFactory, StudentFactory, SupervisorFactory, VisitFactory
+from tests.factories import StudentFactory, SupervisorFactory, VisitFactory
+from tests.recordings.season import OUTCOME, WIB, at, record
 
 pytestmark = pytest.mark.django_db
-
-WIB = ZoneInfo("Asia/Jakarta")
-REF = datetime.date(2026, 12, 31)
-OUTCOME = Recording.Outcome
-
-
-@pytest.fixture
-def drive(school):
-    return DriveFactory(start_date=datetime.date(2026, 9, 1), end_date=REF, reference_date=REF, schools=[school])
-
-
-@pytest.fixture
-def visit(drive, school):
-    return VisitFactory(drive=drive, school=school, date=datetime.date(2026, 9, 10), status=Visit.Status.DONE)
-
-
-def at(day: int, hour: int = 9, month: int = 9) -> datetime.datetime:
-    return datetime.datetime(2026, month, day, hour, 0, tzinfo=WIB)
-
-
-def record(visit, student, outcome=OUTCOME.RECORDED, when=None):
-    return RecordingFactory(visit=visit, student=student, outcome=outcome, recorded_at=when or at(visit.date.day))
 
 
 def test_students_to_record_carry_the_latest_outcome_and_time(drive, school, visit):

@@ -3,7 +3,6 @@
 import datetime
 import random
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -23,30 +22,9 @@ from recordings.selectors import (
 )
 from schools.models import Desa, School
 from tests.factories import DriveFactory, RecordingFactory, SchoolFactory, StudentFactory, VisitFactory
+from tests.recordings.season import OUTCOME, WIB, at, record
 
 pytestmark = pytest.mark.django_db
-
-WIB = ZoneInfo("Asia/Jakarta")
-REF = datetime.date(2026, 12, 31)
-OUTCOME = Recording.Outcome
-
-
-@pytest.fixture
-def drive(school):
-    return DriveFactory(start_date=datetime.date(2026, 9, 1), end_date=REF, reference_date=REF, schools=[school])
-
-
-@pytest.fixture
-def visit(drive, school):
-    return VisitFactory(drive=drive, school=school, date=datetime.date(2026, 9, 10), status=Visit.Status.DONE)
-
-
-def at(day: int, hour: int = 9, month: int = 9) -> datetime.datetime:
-    return datetime.datetime(2026, month, day, hour, 0, tzinfo=WIB)
-
-
-def record(visit, student, outcome=OUTCOME.RECORDED, when=None):
-    return RecordingFactory(visit=visit, student=student, outcome=outcome, recorded_at=when or at(visit.date.day))
 
 
 def test_completion_is_recorded_plus_already_recorded_over_target(drive, school, visit):
