@@ -191,6 +191,22 @@ REPORT_SIGNER_TITLE = env("REPORT_SIGNER_TITLE", default="Kepala Dinas")
 REPORT_SIGNER_NAME = env("REPORT_SIGNER_NAME", default="")
 REPORT_SIGNER_NIP = env("REPORT_SIGNER_NIP", default="")
 
+# Where trips start: the office's coordinates (decimal degrees). Without a travel figure entered for
+# a school, its straight-line distance from here is shown, marked as such. The default is the
+# centre of Muara Bulian (approximate); set the office's own point in .env.
+OFFICE_LATITUDE = env.float("OFFICE_LATITUDE", default=-1.6956)
+OFFICE_LONGITUDE = env.float("OFFICE_LONGITUDE", default=103.2648)
+# The school map is drawn from coordinates alone (works offline). An optional tile layer is drawn
+# under it only when a URL template is set, e.g. https://tile.example.org/{z}/{x}/{y}.png; its
+# host is then allowed in the Content-Security-Policy's img-src.
+MAP_TILE_URL = env("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="")
+# Where notices to schools come from, and the link to the app they carry (no trailing slash).
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ektp-drives@localhost")
+# E-mail goes to the console unless EMAIL_URL names a server (smtp://user:pass@host:587).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]

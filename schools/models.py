@@ -128,6 +128,9 @@ class School(models.Model):
     distance_km = models.DecimalField(
         _("jarak dari kantor Dukcapil (km)"), max_digits=6, decimal_places=1, null=True, blank=True
     )
+    travel_minutes = models.PositiveSmallIntegerField(
+        _("waktu tempuh dari kantor Dukcapil (menit)"), null=True, blank=True
+    )
     admins = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="SchoolAdmin",
