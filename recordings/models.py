@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 import pgtrigger
@@ -84,6 +85,11 @@ class Visit(models.Model):
     drive = models.ForeignKey(Drive, on_delete=models.PROTECT, related_name="visits", verbose_name=_("kegiatan"))
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="visits", verbose_name=_("sekolah"))
     date = models.DateField(_("tanggal"))
+    start_time = models.TimeField(
+        _("jam mulai"),
+        default=datetime.time(8, 0),
+        help_text=_("Waktu setempat (WIB); disebut di pemberitahuan ke sekolah."),
+    )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PLANNED)
     postponement_reason = models.CharField(
         _("alasan ditunda"), max_length=12, choices=PostponementReason.choices, blank=True
