@@ -277,7 +277,7 @@ def _first_trip_day(drive) -> datetime.date:
     return day
 
 
-def _trip_rows(drive, schools: list, *, kits_per_visit: int, first_day: datetime.date, kits: list[Kit]) -> list[dict]:
+def _trip_rows(drive, schools: list, *, kits_per_visit: int, first_day: datetime.date, kits: list[Kit]):
     """One row per school and visit day (a school needing 2 days gets 2 rows), on consecutive
     working days, each with the first ``kits_per_visit`` kits free that day."""
     progress = drive_progress_by_school(drive, schools=School.objects.filter(pk__in=[s.pk for s in schools]))
@@ -291,7 +291,7 @@ def _trip_rows(drive, schools: list, *, kits_per_visit: int, first_day: datetime
     days = kit_days([row["date"] for row in plan], kits=kits)
     for row in plan:
         row["kits"] = [option.kit.pk for option in days[row["date"]].free[:kits_per_visit]]
-    return plan
+    return plan, days
 
 
 @login_required
@@ -324,12 +324,14 @@ def drive_trip(request, pk: int):
     )[:MAX_TRIP_SCHOOLS]
     if request.method == "POST":
         formset = TripFormSet(request.POST, form_kwargs=choices)
-        dates = [form.chosen_date() for form in formset.forms]
+        days = kit_days([form.chosen_date() for form in formset.forms], kits=kits)
     else:
         if not chosen:
             messages.info(request, _("Pilih sekolah dari saran perjalanan di halaman perencanaan."))
             return redirect("drive_detail", pk=drive.pk)
-        plan = _trip_rows(drive, chosen, kits_per_visit=kits_per_visit, first_day=_first_trip_day(drive), kits=kits)
+        plan, days = _trip_rows(
+            drive, chosen, kits_per_visit=kits_per_visit, first_day=_first_trip_day(drive), kits=kits
+        )
         initial = [
             {
                 "school": row["school"].pk,
@@ -341,8 +343,6 @@ def drive_trip(request, pk: int):
             for row in plan
         ]
         formset = TripFormSet(initial=initial, form_kwargs=choices)
-        dates = [row["date"] for row in plan]
-    days = kit_days(dates, kits=kits)
     for form in formset.forms:
         form.kit_day = days.get(form.chosen_date())
     if request.method == "POST" and formset.is_valid():
