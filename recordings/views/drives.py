@@ -419,6 +419,7 @@ def drive_trip(request, pk: int):
             "formset": formset,
             "rows": rows,
             "kits_per_visit": kits_per_visit,
+            "chosen": chosen,
             "notes": source.get("notes", ""),
         },
         status=422 if request.method == "POST" else 200,
