@@ -333,4 +333,14 @@ class TripRowForm(BootstrapMixin, forms.Form):
             return None
 
 
-TripFormSet = forms.formset_factory(TripRowForm, extra=0, min_num=1, max_num=40, validate_max=True, can_delete=True)
+class BaseTripFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Jangan jadwalkan baris ini")
+            form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
+
+
+TripFormSet = forms.formset_factory(
+    TripRowForm, formset=BaseTripFormSet, extra=0, min_num=1, max_num=40, validate_max=True, can_delete=True
+)

@@ -138,7 +138,7 @@ def visit_detail(request, pk: int):
     visit = get_visible_visit_or_404(request.user, pk=pk)
     prefetch_related_objects([visit], "kits")
     context = _visit_context(request, visit)
-    if not request.htmx:
+    if not request.htmx and context["staff"]:
         context["short_visit"] = _short_visit(visit)
     # The whole page of a visit the user may record may be kept on the device for offline use
     # ("private": the browser only, never a shared cache); anything else must not be stored.
