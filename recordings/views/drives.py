@@ -124,9 +124,7 @@ def drive_detail(request, pk: int):
         kecamatan_id = kecamatan.pk if kecamatan else None
         status = filters.cleaned_data.get("status") or ""
         kits = filters.cleaned_data.get("kits") or 1
-    filtered = bool(kecamatan_id or status)
-    all_rows = drive_planning(drive, default_kits=kits)
-    rows = drive_planning(drive, kecamatan_id=kecamatan_id, status=status, default_kits=kits) if filtered else all_rows
+    rows = drive_planning(drive, kecamatan_id=kecamatan_id, status=status, default_kits=kits)
     context = {
         "drive": drive,
         "rows": rows,
@@ -135,6 +133,8 @@ def drive_detail(request, pk: int):
         "total_remaining": sum(max(r.progress.remaining, 0) for r in rows),
         "total_days": sum(r.days_needed for r in rows),
         "short_visits": [r for r in rows if r.short_visit],
+        # Trips from the schools the filters show (all of them unfiltered); refreshed with the table.
+        "suggestions": trip_suggestions(rows),
         "can_plan": can_plan_visit(request.user, drive),
         "today": timezone.localdate(),
     }
@@ -144,8 +144,6 @@ def drive_detail(request, pk: int):
     context.update(
         {
             "headline": drive_headline(drive),
-            # Suggestions come from every school of the drive, whatever the filter shows.
-            "suggestions": trip_suggestions(all_rows),
             "free_day": kit_day(max(today, drive.start_date) if today <= drive.end_date else today),
         }
     )
