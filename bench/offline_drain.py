@@ -103,7 +103,6 @@ def seed(args) -> dict:
         school=school,
         date=today,
         status=Visit.Status.IN_PROGRESS,
-        kits=args.kits,
         started_at=timezone.now(),
     )
     born = datetime.date(today.year - 17, 3, 1)

@@ -189,7 +189,6 @@ def load(students_total: int, schools_total: int) -> dict:
             "status",
             "postponement_reason",
             "postponement_note",
-            "kits",
             "notes",
             "created_at",
             "drive_id",
@@ -255,11 +254,11 @@ def load(students_total: int, schools_total: int) -> dict:
         visit_ids = []
         for day in done_visits:
             visit_id += 1
-            visits.write(visit_id, day, "done", "", "", 2, "", now, drive_id, school_id)
+            visits.write(visit_id, day, "done", "", "", "", now, drive_id, school_id)
             visit_ids.append((visit_id, day))
         if in_progress:
             visit_id += 1
-            visits.write(visit_id, today, "in_progress", "", "", 2, "", now, drive_id, school_id)
+            visits.write(visit_id, today, "in_progress", "", "", "", now, drive_id, school_id)
             visit_ids.append((visit_id, today))
         if kind >= 0.90:
             if rng.random() < 0.3:
@@ -270,7 +269,6 @@ def load(students_total: int, schools_total: int) -> dict:
                     "postponed",
                     "power_cut",
                     "",
-                    2,
                     "",
                     now,
                     drive_id,
@@ -284,7 +282,6 @@ def load(students_total: int, schools_total: int) -> dict:
                     "planned",
                     "",
                     "",
-                    2,
                     "",
                     now,
                     drive_id,
@@ -294,7 +291,7 @@ def load(students_total: int, schools_total: int) -> dict:
         if in_old_drive:
             visit_id += 1
             old_visit = (visit_id, old_start + datetime.timedelta(days=rng.randrange(80)))
-            visits.write(visit_id, old_visit[1], "done", "", "", 2, "", now, old_drive_id, school_id)
+            visits.write(visit_id, old_visit[1], "done", "", "", "", now, old_drive_id, school_id)
 
         for _ in range(sizes[i]):
             student_id += 1

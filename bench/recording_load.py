@@ -117,7 +117,7 @@ def seed(args) -> list[dict]:
     DriveSchool.objects.bulk_create([DriveSchool(drive=drive, school=s) for s in schools])
     visits = Visit.objects.bulk_create(
         [
-            Visit(drive=drive, school=s, date=today, status=Visit.Status.IN_PROGRESS, kits=5, started_at=timezone.now())
+            Visit(drive=drive, school=s, date=today, status=Visit.Status.IN_PROGRESS, started_at=timezone.now())
             for s in schools
         ]
     )

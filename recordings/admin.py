@@ -9,9 +9,11 @@ from recordings.models import (
     Drive,
     DriveSchool,
     FieldSheetUpload,
+    Kit,
     Recording,
     RecordingAction,
     Visit,
+    VisitKit,
     VisitTeamMember,
 )
 from recordings.selectors.drives import drive_current
@@ -39,16 +41,41 @@ class VisitTeamMemberInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class VisitKitInline(admin.TabularInline):
+    """A kit on a visit. The day and "active" columns are kept by the database (double-booking guard)."""
+
+    model = VisitKit
+    extra = 0
+    autocomplete_fields = ["kit"]
+
+
+@admin.register(Kit)
+class KitAdmin(admin.ModelAdmin):
+    list_display = ["name", "status", "note"]
+    list_filter = ["status"]
+    search_fields = ["name"]
+
+
 @admin.register(Visit)
 class VisitAdmin(admin.ModelAdmin):
-    list_display = ["date", "school", "drive", "status", "postponement_reason", "kits"]
+    """A superuser may change a visit here: the database trigger keeps its kits' and team's booking
+    columns (day, active) right, and the unique indexes still refuse a double booking."""
+
+    list_display = ["date", "school", "drive", "status", "postponement_reason", "kit_count"]
     list_filter = ["status", "postponement_reason", "drive", "school__desa__kecamatan", "school__level"]
     search_fields = ["school__name", "school__npsn"]
     list_select_related = ["school", "drive"]
     autocomplete_fields = ["school", "drive"]
     date_hierarchy = "date"
-    inlines = [VisitTeamMemberInline]
+    inlines = [VisitKitInline, VisitTeamMemberInline]
     readonly_fields = ["created_by", "created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("kits")
+
+    @admin.display(description=_("alat"))
+    def kit_count(self, visit):
+        return visit.kit_count
 
 
 @admin.register(Recording)

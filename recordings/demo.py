@@ -17,7 +17,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from recordings.models import Drive, DriveSchool, Recording, Visit, VisitTeamMember
+from recordings.models import Drive, DriveSchool, Kit, Recording, Visit, VisitKit, VisitTeamMember
 from schools.models import Desa, Kecamatan, School, SchoolAdmin, Student
 from schools.reference_data import read_csv
 from schools.roles import OPERATOR_GROUP, SCHOOL_ADMIN_GROUP, SUPERVISOR_GROUP
@@ -33,6 +33,15 @@ DONE = 1667
 NOT_ELIGIBLE = 5  # latest outcome "not eligible": leave the target list
 UNVISITED_NPSN = ("69820626", "10505807")  # SMKN 5 Batanghari, SMAN 9 Batang Hari
 UNVISITED_SIZES = {"69820626": 61, "10505807": 67}
+# The office's kits: four ready, one broken, one lent (the history shows the status change).
+DEMO_KITS = (
+    ("Alat rekam 1", Kit.Status.READY, ""),
+    ("Alat rekam 2", Kit.Status.READY, ""),
+    ("Alat rekam 3", Kit.Status.READY, ""),
+    ("Alat rekam 4", Kit.Status.READY, ""),
+    ("Alat rekam 5", Kit.Status.BROKEN, "Kamera iris tidak terbaca; dikirim ke Jambi untuk diperbaiki."),
+    ("Alat rekam 6", Kit.Status.LENT, "Dipinjam Kecamatan Bajubang untuk pelayanan keliling."),
+)
 
 # 26 public SLTA schools plus two private ones: the 28 schools of the demo drive.
 DRIVE_NPSN = (
@@ -300,14 +309,17 @@ def seed_demo_season() -> SeedResult:
     # Visits: one per visited school (a few with a follow-up visit), a postponed one for a power cut.
     visit_days = _weekdays(datetime.date(2026, 9, 7), len(visited), rng)
     visits: dict[str, list[Visit]] = {}
+    kit_counts: dict[int, int] = {}
     for school, day in zip(visited, visit_days, strict=True):
-        visits[school.npsn] = [
-            Visit(drive=drive, school=school, date=day, status=Visit.Status.DONE, kits=rng.choice([2, 2, 3]))
-        ]
+        visit = Visit(drive=drive, school=school, date=day, status=Visit.Status.DONE)
+        kit_counts[id(visit)] = rng.choice([2, 2, 3])
+        visits[school.npsn] = [visit]
     follow_up_schools = visited[:: max(1, len(visited) // 4)][:4]
     follow_days = _weekdays(datetime.date(2026, 11, 9), len(follow_up_schools), rng)
     for school, day in zip(follow_up_schools, follow_days, strict=True):
-        visits[school.npsn].append(Visit(drive=drive, school=school, date=day, status=Visit.Status.DONE, kits=1))
+        visit = Visit(drive=drive, school=school, date=day, status=Visit.Status.DONE)
+        kit_counts[id(visit)] = 1
+        visits[school.npsn].append(visit)
     smkn5 = next(s for s in schools if s.npsn == "69820626")
     postponed = Visit(
         drive=drive,
@@ -315,9 +327,9 @@ def seed_demo_season() -> SeedResult:
         date=datetime.date(2026, 11, 19),
         status=Visit.Status.POSTPONED,
         postponement_reason=Visit.PostponementReason.POWER_CUT,
-        kits=2,
         notes="Listrik padam di Desa Sungai Buluh sejak pagi; jadwal ulang menunggu konfirmasi PLN dan sekolah.",
     )
+    kit_counts[id(postponed)] = 2
     all_visits = [v for vs in visits.values() for v in vs] + [postponed]
     for visit in all_visits:
         visit.created_by = supervisor_user
@@ -325,6 +337,9 @@ def seed_demo_season() -> SeedResult:
             visit.started_at = datetime.datetime.combine(visit.date, datetime.time(7, 45), tzinfo=WIB)
             visit.finished_at = datetime.datetime.combine(visit.date, datetime.time(14, 30), tzinfo=WIB)
     Visit.objects.bulk_create(all_visits)
+    kits = _seed_kits()
+    # Every demo visit is on a day of its own, so each takes the first kits of the registry.
+    VisitKit.objects.bulk_create([VisitKit(visit=v, kit=kit) for v in all_visits for kit in kits[: kit_counts[id(v)]]])
     VisitTeamMember.objects.bulk_create(
         [VisitTeamMember(visit=v, user=operator_user) for v in all_visits]
         + [VisitTeamMember(visit=v, user=supervisor_user) for v in all_visits if v.status == Visit.Status.DONE]
@@ -334,6 +349,16 @@ def seed_demo_season() -> SeedResult:
     Recording.objects.bulk_create(recordings, batch_size=1000)
     Student.objects.bulk_update([s for s, _ in plan if not s.nik], ["nik"])
     return SeedResult(True, len(schools), len(students), usernames)
+
+
+def _seed_kits() -> list[Kit]:
+    """The demo's kit registry; the broken and lent kits were ready first (their history shows it)."""
+    kits = [Kit.objects.create(name=name, status=Kit.Status.READY) for name, _status, _note in DEMO_KITS]
+    for kit, (_name, status, note) in zip(kits, DEMO_KITS, strict=True):
+        if status != Kit.Status.READY:
+            kit.status, kit.note = status, note
+            kit.save(update_fields=["status", "note"])
+    return kits
 
 
 def _outcomes(plan, visits, done_by_school, operator_user, rng) -> list[Recording]:

@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from recordings.fieldsheet import MAX_UPLOAD_BYTES
-from recordings.models import Drive, Recording, Visit
+from recordings.models import Drive, Kit, Recording, Visit
 from recordings.selectors import PlanningStatus, team_candidates
+from recordings.selectors.kits import KitDay, kit_day
 from recordings.services import CLIENT_MS_MAX, CLIENT_MS_MIN
 from schools.models import Kecamatan, School
 
@@ -37,6 +38,21 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
+class KitChoiceField(forms.ModelMultipleChoiceField):
+    """Kits by name. The form shows only the kits free on the chosen day; any kit id is accepted
+    here so that a kit taken meanwhile gets the service's message naming the other visit."""
+
+    def label_from_instance(self, obj):
+        return obj.name
 
 
 class StaffChoiceField(forms.ModelMultipleChoiceField):
@@ -113,13 +129,21 @@ class DriveForm(BootstrapMixin, forms.ModelForm):
 class VisitPlanForm(BootstrapMixin, forms.Form):
     school = forms.ModelChoiceField(label=_("Sekolah"), queryset=School.objects.none())
     date = forms.DateField(label=_("Tanggal kunjungan"), widget=DateInput())
-    kits = forms.IntegerField(label=_("Jumlah alat rekam"), min_value=1, max_value=20, initial=1)
+    start_time = forms.TimeField(
+        label=_("Jam mulai"), initial=datetime.time(8, 0), required=False, widget=TimeInput(), help_text=_("WIB")
+    )
+    kits = KitChoiceField(
+        label=_("Alat perekaman"),
+        queryset=Kit.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Pilih minimal satu alat perekaman.")},
+    )
     team = StaffChoiceField(
         label=_("Tim (petugas)"), queryset=team_candidates(), required=False, widget=forms.CheckboxSelectMultiple
     )
     notes = forms.CharField(label=_("Catatan"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, drive: Drive, with_school: bool = True, **kwargs):
+    def __init__(self, *args, drive: Drive, with_school: bool = True, visit: Visit | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = team_candidates()
         if with_school:
@@ -128,7 +152,22 @@ class VisitPlanForm(BootstrapMixin, forms.Form):
             del self.fields["school"]
         # The date picker offers today or later (the service refuses earlier dates with a message).
         self.fields["date"].widget.attrs["min"] = timezone.localdate().isoformat()
+        # A visit being rescheduled keeps its own kits among the free ones (a postponed one has
+        # freed them already).
+        self.kit_day: KitDay = kit_day(self.chosen_date(), exclude_visit_id=visit.pk if visit else None)
+        self.fields["kits"].queryset = Kit.objects.all()
+        self.fields["kits"].widget.choices = [(option.kit.pk, option.kit.name) for option in self.kit_day.free]
         self.style_fields()
+
+    def chosen_date(self) -> datetime.date | None:
+        """The day the kits are shown for: the submitted date, else the initial one."""
+        raw = self.data.get(self.add_prefix("date")) if self.is_bound else self.initial.get("date")
+        if isinstance(raw, datetime.date):
+            return raw
+        try:
+            return self.fields["date"].to_python(raw)
+        except forms.ValidationError:
+            return None
 
 
 class VisitPostponeForm(BootstrapMixin, forms.Form):
@@ -226,3 +265,82 @@ class PlanningFilterForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("Semua")), *PlanningStatus.CHOICES]
         self.style_fields()
+
+
+class KitForm(BootstrapMixin, forms.Form):
+    name = forms.CharField(label=_("Nama / nomor seri"), max_length=100)
+    status = forms.ChoiceField(label=_("Status"), choices=Kit.Status.choices, initial=Kit.Status.READY)
+    note = forms.CharField(label=_("Catatan"), max_length=300, required=False)
+
+    def __init__(self, *args, with_status: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not with_status:
+            del self.fields["status"]
+        self.style_fields()
+
+
+class KitStatusForm(BootstrapMixin, forms.Form):
+    status = forms.ChoiceField(label=_("Status baru"), choices=Kit.Status.choices, widget=forms.RadioSelect)
+    note = forms.CharField(
+        label=_("Catatan"),
+        max_length=300,
+        required=False,
+        help_text=_("Misalnya kerusakannya, atau dipinjam ke mana dan sampai kapan."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_fields()
+
+
+class TripRowForm(BootstrapMixin, forms.Form):
+    """One visit of a trip. Choices come from the trip form (computed once for every row)."""
+
+    school = forms.TypedChoiceField(coerce=int, widget=forms.HiddenInput)
+    date = forms.DateField(label=_("Tanggal"), widget=DateInput())
+    start_time = forms.TimeField(label=_("Jam mulai"), widget=TimeInput())
+    kits = forms.TypedMultipleChoiceField(
+        label=_("Alat perekaman"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Pilih minimal satu alat perekaman.")},
+    )
+    team = forms.TypedMultipleChoiceField(
+        label=_("Tim (petugas)"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, school_choices, kit_choices, team_choices, kit_days=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].choices = school_choices
+        self.fields["kits"].choices = kit_choices
+        self.fields["team"].choices = team_choices
+        self.fields["date"].widget.attrs["min"] = timezone.localdate().isoformat()
+        self.kit_day = None
+        if kit_days is not None:
+            self.kit_day = kit_days.get(self.chosen_date())
+            if self.kit_day is not None:
+                free = {option.kit.pk for option in self.kit_day.free}
+                self.fields["kits"].widget.choices = [(pk, name) for pk, name in kit_choices if pk in free]
+        self.style_fields()
+
+    def chosen_date(self) -> datetime.date | None:
+        raw = self.data.get(self.add_prefix("date")) if self.is_bound else self.initial.get("date")
+        if isinstance(raw, datetime.date):
+            return raw
+        try:
+            return self.fields["date"].to_python(raw)
+        except forms.ValidationError:
+            return None
+
+
+class BaseTripFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Jangan jadwalkan baris ini")
+            form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
+
+
+TripFormSet = forms.formset_factory(
+    TripRowForm, formset=BaseTripFormSet, extra=0, min_num=1, max_num=40, validate_max=True, can_delete=True
+)

@@ -63,6 +63,38 @@ class DriveSchool(models.Model):
 
 
 @track()
+class Kit(models.Model):
+    """A recording kit (alat perekaman) of the office: booked for one visit per day at most."""
+
+    class Status(models.TextChoices):
+        READY = "siap", _("Siap")
+        BROKEN = "rusak", _("Rusak")
+        LENT = "dipinjam", _("Dipinjam")
+
+    name = models.CharField(_("nama / nomor seri"), max_length=100, unique=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.READY)
+    note = models.CharField(_("catatan"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("alat perekaman")
+        verbose_name_plural = _("alat perekaman")
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="kit_name_unique_ci"),
+            models.CheckConstraint(condition=Q(status__in=["siap", "rusak", "dipinjam"]), name="kit_status_valid"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+# A visit in one of these statuses holds its kits and team for its day (postponed and cancelled
+# visits free them). The database trigger of migration 0009 uses the same list.
+ACTIVE_VISIT_STATUSES = ("planned", "in_progress", "done")
+
+
+@track()
 class Visit(models.Model):
     """A recording team's visit to one school on one day."""
 
@@ -94,7 +126,9 @@ class Visit(models.Model):
     postponement_reason = models.CharField(
         _("alasan ditunda"), max_length=12, choices=PostponementReason.choices, blank=True
     )
-    kits = models.PositiveSmallIntegerField(_("jumlah alat rekam"), default=1)
+    kits = models.ManyToManyField(
+        Kit, through="VisitKit", related_name="visits", blank=True, verbose_name=_("alat perekaman")
+    )
     team = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="VisitTeamMember", related_name="visits", blank=True, verbose_name=_("tim")
     )
@@ -126,12 +160,77 @@ class Visit(models.Model):
                 | (~Q(status="postponed") & Q(postponement_reason="")),
                 name="visit_postponed_has_reason",
             ),
-            models.CheckConstraint(condition=Q(kits__gte=1), name="visit_kits_positive"),
         ]
         indexes = [models.Index(fields=["drive", "school", "date"], name="visit_drive_school_date")]
+        triggers = [
+            # Keep the booking columns of the visit's kit and team links right, whoever changes the
+            # visit (the link rows' own trigger reads the visit's new date and status).
+            pgtrigger.Trigger(
+                name="visit_booking_follows_visit",
+                when=pgtrigger.After,
+                operation=pgtrigger.UpdateOf("date", "status"),
+                condition=pgtrigger.AnyChange("date", "status"),
+                func=(
+                    "UPDATE recordings_visitkit SET date = NEW.date WHERE visit_id = NEW.id; "
+                    "UPDATE recordings_visitteammember SET date = NEW.date WHERE visit_id = NEW.id; "
+                    "RETURN NULL;"
+                ),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.school} — {self.date:%d-%m-%Y}"
+
+    @property
+    def is_active_booking(self) -> bool:
+        return self.status in ACTIVE_VISIT_STATUSES
+
+    @property
+    def kit_count(self) -> int:
+        """How many kits the visit has (derived from its assigned kits; uses a prefetch when there is one)."""
+        return len(self.kits.all())
+
+
+# The visit's date and whether it holds its kits / team (``active``) are copied onto each link row
+# by a database trigger (migration 0009): on insert, and whenever the visit's date or status changes,
+# whoever changes it (service, Django admin, SQL). A partial unique index on (kit, date) / (user, date)
+# where active then refuses a second booking for the same day, even from two transactions at once.
+BOOKING_FIELDS = ("date", "active")
+BOOKING_FROM_VISIT = (
+    "SELECT v.date, v.status IN ('planned', 'in_progress', 'done') INTO NEW.date, NEW.active "
+    "FROM recordings_visit v WHERE v.id = NEW.visit_id; RETURN NEW;"
+)
+
+
+@track()
+class VisitKit(models.Model):
+    """A kit assigned to a visit."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="kit_links")
+    kit = models.ForeignKey(Kit, on_delete=models.PROTECT, related_name="visit_links", verbose_name=_("alat"))
+    date = models.DateField(_("tanggal"), null=True, editable=False)
+    active = models.BooleanField(_("memakai alat"), default=True, editable=False)
+
+    class Meta:
+        verbose_name = _("alat kunjungan")
+        verbose_name_plural = _("alat kunjungan")
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "kit"], name="visit_kit_unique"),
+            models.UniqueConstraint(
+                fields=["kit", "date"], condition=Q(active=True), name="visit_kit_one_visit_per_day"
+            ),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="visit_kit_booking",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                func=BOOKING_FROM_VISIT,
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kit} @ {self.visit}"
 
 
 @track()
@@ -140,11 +239,26 @@ class VisitTeamMember(models.Model):
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="team_links")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visit_links")
+    date = models.DateField(_("tanggal"), null=True, editable=False)
+    active = models.BooleanField(_("bertugas"), default=True, editable=False)
 
     class Meta:
         verbose_name = _("anggota tim")
         verbose_name_plural = _("anggota tim")
-        constraints = [models.UniqueConstraint(fields=["visit", "user"], name="visit_team_member_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "user"], name="visit_team_member_unique"),
+            models.UniqueConstraint(
+                fields=["user", "date"], condition=Q(active=True), name="visit_team_member_one_visit_per_day"
+            ),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="visit_team_booking",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                func=BOOKING_FROM_VISIT,
+            ),
+        ]
 
     def __str__(self):
         return f"{self.user} @ {self.visit}"

@@ -83,3 +83,13 @@ def can_keep_offline_copy(user, visit: Visit) -> bool:
 def can_correct_outcome(user, visit: Visit) -> bool:
     """Correct an outcome at any time, with a reason (after the tap window only they can)."""
     return is_supervisor(user)
+
+
+def can_view_kits(user) -> bool:
+    """The kit registry and its bookings: Dukcapil staff only (never a school admin)."""
+    return is_dukcapil_staff(user)
+
+
+def can_manage_kits(user) -> bool:
+    """Add kits, rename them, change their status: supervisors and superusers."""
+    return is_supervisor(user)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from recordings.views import drives, visits, visits_field_sheet, visits_recording
+from recordings.views import drives, kits, visits, visits_field_sheet, visits_recording
 
 urlpatterns = [
     path("kegiatan/", drives.drive_list, name="drive_list"),
@@ -10,6 +10,13 @@ urlpatterns = [
     path("kegiatan/<int:pk>/", drives.drive_detail, name="drive_detail"),
     path("kegiatan/<int:pk>/ubah/", drives.drive_edit, name="drive_edit"),
     path("kegiatan/<int:pk>/kunjungan/baru/", drives.visit_plan, name="visit_plan"),
+    path("kegiatan/<int:pk>/perjalanan/", drives.drive_trip, name="drive_trip"),
+    path("kegiatan/<int:pk>/alat-bebas/", kits.drive_kits_free, name="drive_kits_free"),
+    path("alat-rekam/", kits.kit_list, name="kit_list"),
+    path("alat-rekam/baru/", kits.kit_create, name="kit_create"),
+    path("alat-rekam/<int:pk>/", kits.kit_detail, name="kit_detail"),
+    path("alat-rekam/<int:pk>/ubah/", kits.kit_edit, name="kit_edit"),
+    path("alat-rekam/<int:pk>/status/", kits.kit_status, name="kit_status"),
     path("kunjungan/", visits.visit_list, name="visit_list"),
     path("kunjungan/sinkron/", visits_recording.visit_sync, name="visit_sync"),
     path("kunjungan/<int:pk>/", visits.visit_detail, name="visit_detail"),

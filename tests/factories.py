@@ -11,7 +11,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from recordings.models import Drive, DriveSchool, Recording, Visit
+from recordings.models import Drive, DriveSchool, Kit, Recording, Visit, VisitKit
 from schools.models import Desa, School, SchoolAdmin, Student
 from schools.roles import OPERATOR_GROUP, SCHOOL_ADMIN_GROUP, SUPERVISOR_GROUP
 
@@ -136,15 +136,34 @@ class DriveFactory(factory.django.DjangoModelFactory):
             DriveSchool.objects.bulk_create([DriveSchool(drive=self, school=s) for s in extracted])
 
 
+class KitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Kit
+
+    name = factory.Sequence(lambda n: f"Alat uji {n:03d}")
+    status = Kit.Status.READY
+
+
 class VisitFactory(factory.django.DjangoModelFactory):
+    """A visit with its own new kits (``kits=2`` by default; a number, or a list of kits)."""
+
     class Meta:
         model = Visit
+        skip_postgeneration_save = True
 
     drive = factory.SubFactory(DriveFactory)
     school = factory.SubFactory(SchoolFactory)
     date = factory.LazyFunction(timezone.localdate)
     status = Visit.Status.IN_PROGRESS
-    kits = 2
+
+    @factory.post_generation
+    def kits(self, create, extracted, **kwargs):
+        if not create:
+            return
+        if extracted is None:
+            extracted = 2
+        kits = KitFactory.create_batch(extracted) if isinstance(extracted, int) else list(extracted)
+        VisitKit.objects.bulk_create([VisitKit(visit=self, kit=kit) for kit in kits])
 
 
 class RecordingFactory(factory.django.DjangoModelFactory):

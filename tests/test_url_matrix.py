@@ -69,6 +69,14 @@ EXPECTED: dict[str, dict[str, int | tuple[int, int]]] = {
     "drive_detail": {"anon": 302, "admin_a": 403, "admin_b": 403, "operator": 200, "supervisor": 200, "superuser": 200},
     "drive_edit": {"anon": 302, "admin_a": 403, "admin_b": 403, "operator": 403, "supervisor": 200, "superuser": 200},
     "visit_plan": {"anon": 302, "admin_a": 403, "admin_b": 403, "operator": 403, "supervisor": 200, "superuser": 200},
+    "drive_trip": {"anon": 302, "admin_a": 403, "admin_b": 403, "operator": 403, "supervisor": 302, "superuser": 302},
+    "drive_kits_free": {"anon": 302, "admin_a": 403, "admin_b": 403, "operator": 200, "supervisor": 200, "superuser": 200},
+    # --- kits registry (Dukcapil staff only; a school admin never sees it) ------------------
+    "kit_list": {"anon": 302, "admin_a": 403, "admin_b": 403, "operator": 200, "supervisor": 200, "superuser": 200},
+    "kit_create": {"anon": 302, "admin_a": 403, "admin_b": 403, "operator": 403, "supervisor": 200, "superuser": 200},
+    "kit_detail": {"anon": 302, "admin_a": 403, "admin_b": 403, "operator": 200, "supervisor": 200, "superuser": 200},
+    "kit_edit": {"anon": 302, "admin_a": 403, "admin_b": 403, "operator": 403, "supervisor": 200, "superuser": 200},
+    "kit_status": {"anon": 405, "admin_a": 405, "admin_b": 405, "operator": 405, "supervisor": 405, "superuser": 405},
     "visit_list": {"anon": 302, "admin_a": 200, "admin_b": 200, "operator": 200, "supervisor": 200, "superuser": 200},
     "visit_sync": {"anon": 405, "admin_a": 405, "admin_b": 405, "operator": 405, "supervisor": 405, "superuser": 405},
     "visit_detail": {"anon": 302, "admin_a": A_ONLY, "admin_b": B_ONLY, "operator": 200, "supervisor": 200, "superuser": 200},
@@ -180,7 +188,8 @@ def world(settings, tmp_path):
             data={"name": "Siswa Konflik"},
         )
     objects["A"]["account"], objects["B"]["account"] = users["admin_a"], users["admin_b"]
-    return {"drive": drive, "users": users, "objects": objects}
+    kit = factories.KitFactory(name="Alat Matriks")
+    return {"drive": drive, "users": users, "objects": objects, "kit": kit}
 
 
 def url_for(name: str, args: list[str], world, key: str) -> str:
@@ -196,6 +205,8 @@ def url_for(name: str, args: list[str], world, key: str) -> str:
     if "pk" in args:
         if name.startswith(("drive_", "visit_plan")):
             values["pk"] = world["drive"].pk
+        elif name.startswith("kit_"):
+            values["pk"] = world["kit"].pk
         elif name.startswith(("visit_", "field_sheet_")):
             values["pk"] = obj["visit"].pk
         elif name.startswith("schools:upload_"):
@@ -307,6 +318,7 @@ POST_DENIED: dict[str, dict[str, int | tuple[int, int]]] = {
     "visit_finish": {"admin_a": A_DENIED, "admin_b": B_DENIED},
     "visit_cancel": {"admin_a": A_DENIED, "admin_b": B_DENIED, "operator": 403},
     "visit_outcome_correct": {"admin_a": A_DENIED, "admin_b": B_DENIED, "operator": 403},
+    "kit_status": {"admin_a": 403, "admin_b": 403, "operator": 403},
     "field_sheet_confirm": {"admin_a": A_DENIED, "admin_b": B_DENIED},
     "field_sheet_cancel": {"admin_a": A_DENIED, "admin_b": B_DENIED},
     "schools:upload_commit": {"admin_a": (302, 404), "admin_b": (404, 302), "operator": 404},
@@ -324,12 +336,14 @@ GET_ONLY = {"schools:template_download", "schools:upload_problem_rows", "schools
 def database_state() -> dict:
     from django.contrib.auth import get_user_model
 
-    from recordings.models import Drive, Recording, Visit
+    from recordings.models import Drive, Kit, Recording, Visit, VisitKit
     from schools.models import LeftProposal, Student, StudentListUpload
 
     return {
         "drives": list(Drive.objects.order_by("pk").values()),
-        "visits": list(Visit.objects.order_by("pk").values("pk", "status", "date", "kits")),
+        "visits": list(Visit.objects.order_by("pk").values("pk", "status", "date", "start_time")),
+        "visit_kits": list(VisitKit.objects.order_by("pk").values_list("visit_id", "kit_id", "date", "active")),
+        "kits": list(Kit.objects.order_by("pk").values_list("pk", "name", "status", "note")),
         "recordings": Recording.objects.count(),
         "students": Student.objects.count(),
         "uploads": list(StudentListUpload.objects.order_by("pk").values_list("pk", "status")),

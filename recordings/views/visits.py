@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,6 +36,8 @@ from recordings.selectors import (
     visit_tallies,
     visits_upcoming,
 )
+from recordings.selectors.planning import days_needed
+from recordings.views.drives import kit_box, school_capacity, short_visit_text, warn_if_short
 from recordings.views.visits_common import outcome_labels_json, roster_buttons, roster_items, tally_items
 from schools.permissions import can_open_student_page
 from schools.roles import is_dukcapil_staff
@@ -60,10 +62,11 @@ def visit_list(request):
     q = " ".join(request.GET.get("q", "").split())
     if q:
         visits = visits.filter(Q(school__name__icontains=q) | Q(school__npsn=q))
-    upcoming = list(visits_upcoming(visits, today=today).prefetch_related("team"))
+    upcoming = list(visits_upcoming(visits, today=today).prefetch_related("team", "kits"))
     past = (
         visits.exclude(pk__in=[v.pk for v in upcoming])
         .select_related("school", "drive")
+        .prefetch_related("kits")
         .order_by("-date", "school__name")
     )
     page = Paginator(past, PAST_VISITS_PER_PAGE).get_page(request.GET.get("halaman"))
@@ -116,11 +119,27 @@ def _visit_context(request, visit: Visit) -> dict:
     }
 
 
+def _short_visit(visit: Visit) -> str:
+    """The warning of a planned one-day visit whose school needs more days with its kits."""
+    if visit.status != Visit.Status.PLANNED:
+        return ""
+    capacity = school_capacity(visit.drive, visit.school_id)
+    if capacity is None:
+        return ""
+    remaining, _kits = capacity
+    kits = visit.kit_count
+    days = days_needed(remaining, kits=kits, per_kit=visit.drive.students_per_kit_per_day)
+    return short_visit_text(visit, remaining=remaining, days=days, kits=kits) if days > 1 else ""
+
+
 @login_required
 def visit_detail(request, pk: int):
     """The visit page: the school's target students with one-tap outcomes (read-only for school admins)."""
     visit = get_visible_visit_or_404(request.user, pk=pk)
+    prefetch_related_objects([visit], "kits")
     context = _visit_context(request, visit)
+    if not request.htmx and context["staff"]:
+        context["short_visit"] = _short_visit(visit)
     # The whole page of a visit the user may record may be kept on the device for offline use
     # ("private": the browser only, never a shared cache); anything else must not be stored.
     context["copyable"] = not request.htmx and not context["filtered"] and can_keep_offline_copy(request.user, visit)
@@ -174,14 +193,21 @@ def visit_reschedule(request, pk: int):
         raise PermissionDenied
     if visit.status == Visit.Status.POSTPONED:
         return _visit_replan(request, visit)
-    initial = {"date": visit.date, "kits": visit.kits, "team": list(visit.team.all()), "notes": visit.notes}
-    form = VisitPlanForm(request.POST or None, drive=visit.drive, with_school=False, initial=initial)
+    initial = {
+        "date": visit.date,
+        "start_time": visit.start_time,
+        "kits": [kit.pk for kit in visit.kits.all()],
+        "team": list(visit.team.all()),
+        "notes": visit.notes,
+    }
+    form = VisitPlanForm(request.POST or None, drive=visit.drive, with_school=False, initial=initial, visit=visit)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.visit_reschedule(
                 visit=visit,
                 date=data["date"],
+                start_time=data["start_time"],
                 kits=data["kits"],
                 team=data["team"],
                 notes=data["notes"],
@@ -192,8 +218,14 @@ def visit_reschedule(request, pk: int):
                 form.add_error(None, message)
         else:
             messages.success(request, _("Jadwal kunjungan diperbarui."))
+            warn_if_short(request, visit, len(data["kits"]))
             return _back_to_visit(visit)
-    return render(request, "recordings/visit_reschedule.html", {"visit": visit, "form": form})
+    return render(
+        request,
+        "recordings/visit_reschedule.html",
+        {"visit": visit, "form": form, "kit_box": kit_box(form, drive=visit.drive, visit_id=str(visit.pk))},
+        status=422 if form.errors else 200,
+    )
 
 
 def _visit_replan(request, visit: Visit):
@@ -201,7 +233,12 @@ def _visit_replan(request, visit: Visit):
     if replacement is not None:
         messages.info(request, _("Kunjungan yang ditunda ini sudah punya kunjungan pengganti."))
         return redirect("visit_detail", pk=replacement.pk)
-    initial = {"kits": visit.kits, "team": list(visit.team.all()), "notes": visit.notes}
+    initial = {
+        "start_time": visit.start_time,
+        "kits": [kit.pk for kit in visit.kits.all()],
+        "team": list(visit.team.all()),
+        "notes": visit.notes,
+    }
     form = VisitPlanForm(request.POST or None, drive=visit.drive, with_school=False, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -209,6 +246,7 @@ def _visit_replan(request, visit: Visit):
             replacement = services.visit_replan(
                 visit=visit,
                 date=data["date"],
+                start_time=data["start_time"],
                 kits=data["kits"],
                 team=data["team"],
                 notes=data["notes"],
@@ -222,10 +260,14 @@ def _visit_replan(request, visit: Visit):
                 request,
                 _("Kunjungan pengganti dijadwalkan pada %(date)s.") % {"date": replacement.date.strftime("%d-%m-%Y")},
             )
+            warn_if_short(request, replacement, len(data["kits"]))
             return redirect("visit_detail", pk=replacement.pk)
     status = 422 if form.errors else 200
     return render(
-        request, "recordings/visit_reschedule.html", {"visit": visit, "form": form, "replan": True}, status=status
+        request,
+        "recordings/visit_reschedule.html",
+        {"visit": visit, "form": form, "replan": True, "kit_box": kit_box(form, drive=visit.drive)},
+        status=status,
     )
 
 

@@ -11,6 +11,7 @@ from recordings.selectors import PlanningStatus, drive_planning
 from schools.models import Desa, Kecamatan, School
 from tests.factories import (
     DriveFactory,
+    KitFactory,
     RecordingFactory,
     SchoolFactory,
     StudentFactory,
@@ -128,7 +129,8 @@ def test_planning_lists_unvisited_first_with_estimate(client, supervisor):
     page = client.get(reverse("drive_detail", args=[drive.pk]))
     html = page.content.decode()
     assert page.status_code == 200
-    assert html.index(unvisited_small.name) < html.index(unvisited_big.name) < html.index(visited.name)
+    table = html[html.index("<tbody>") :]  # the planning table (suggestions and warnings come before it)
+    assert table.index(unvisited_small.name) < table.index(unvisited_big.name) < table.index(visited.name)
     assert "perkiraan 5 hari kunjungan lagi" in html  # 2 + 2 + 1
     assert reverse("visit_plan", args=[drive.pk]) + f"?school={unvisited_small.pk}" in html
 
@@ -170,17 +172,24 @@ def test_postponed_school_needs_a_new_date(supervisor):
 def test_supervisor_plans_a_visit_from_the_planning_list(client, supervisor, operator):
     school = SchoolFactory()
     drive = DriveFactory(schools=[school])
+    kits = KitFactory.create_batch(3)
     client.force_login(supervisor)
     form = client.get(reverse("visit_plan", args=[drive.pk]), {"school": school.pk})
     assert form.status_code == 200 and operator.first_name in form.content.decode()
     day = timezone.localdate() + datetime.timedelta(days=4)
     response = client.post(
         reverse("visit_plan", args=[drive.pk]),
-        {"school": school.pk, "date": day.isoformat(), "kits": 3, "team": [operator.pk], "notes": "Bawa genset"},
+        {
+            "school": school.pk,
+            "date": day.isoformat(),
+            "kits": [k.pk for k in kits],
+            "team": [operator.pk],
+            "notes": "Bawa genset",
+        },
     )
     assert response.status_code == 302
     visit = Visit.objects.get()
-    assert (visit.school, visit.date, visit.kits, visit.notes, visit.created_by) == (
+    assert (visit.school, visit.date, visit.kit_count, visit.notes, visit.created_by) == (
         school,
         day,
         3,
@@ -200,10 +209,13 @@ def test_postpone_and_reschedule_views(client, supervisor):
     )
     client.force_login(supervisor)
     new_day = visit.date + datetime.timedelta(days=1)
-    response = client.post(reverse("visit_reschedule", args=[visit.pk]), {"date": new_day.isoformat(), "kits": 2})
+    response = client.post(
+        reverse("visit_reschedule", args=[visit.pk]),
+        {"date": new_day.isoformat(), "start_time": "09:30", "kits": [k.pk for k in KitFactory.create_batch(2)]},
+    )
     assert response.status_code == 302
     visit.refresh_from_db()
-    assert visit.date == new_day and visit.kits == 2
+    assert visit.date == new_day and visit.kit_count == 2 and visit.start_time == datetime.time(9, 30)
     response = client.post(reverse("visit_postpone", args=[visit.pk]), {"reason": "other", "note": ""})
     assert "Tuliskan keterangan" in response.content.decode()
     response = client.post(

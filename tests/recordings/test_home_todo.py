@@ -9,7 +9,7 @@ from django.utils import timezone
 from recordings import services
 from recordings.models import FieldSheetUpload, Visit
 from schools.models import LeftProposal, NikConflict, StudentListUpload
-from tests.factories import PASSWORD, DriveFactory, SchoolFactory, StudentFactory, VisitFactory
+from tests.factories import PASSWORD, DriveFactory, KitFactory, SchoolFactory, StudentFactory, VisitFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,9 @@ def test_supervisor_postponed_counter_drops_when_a_new_visit_is_planned(
     login(client, supervisor)
     todo = client.get(reverse("home")).context["todo"]
     assert todo.postponed_without_date == 2
-    services.visit_replan(visit=postponed_a, date=today + datetime.timedelta(days=3), kits=1, by=supervisor)
+    services.visit_replan(
+        visit=postponed_a, date=today + datetime.timedelta(days=3), kits=[KitFactory()], by=supervisor
+    )
     response = client.get(reverse("home"))
     assert response.context["todo"].postponed_without_date == 1
     # The link leads to the planning list with exactly that school.
@@ -258,5 +260,5 @@ def test_headline_postponed_line_drops_when_a_new_visit_is_planned(
     response = client.get(reverse("home"))
     assert response.context["postponed_open"] == expected
     assert f"{expected} sekolah kunjungannya ditunda dan belum ada tanggal baru." in response.content.decode()
-    services.visit_replan(visit=postponed, date=today + datetime.timedelta(days=2), kits=1, by=supervisor)
+    services.visit_replan(visit=postponed, date=today + datetime.timedelta(days=2), kits=[KitFactory()], by=supervisor)
     assert client.get(reverse("home")).context["postponed_open"] == expected - 1

@@ -14,6 +14,7 @@ from recordings.selectors import drive_progress, drive_target, visit_roster, vis
 from recordings.services import ActionStatus
 from tests.factories import (
     DriveFactory,
+    KitFactory,
     OperatorFactory,
     SchoolFactory,
     StudentFactory,
@@ -97,23 +98,34 @@ def test_visit_schedule_reschedule_and_rules(supervisor, operator):
     school = SchoolFactory()
     drive = DriveFactory(schools=[school])
     day = drive.start_date + datetime.timedelta(days=35)
-    visit = services.visit_schedule(drive=drive, school=school, date=day, kits=3, team=[operator], by=supervisor)
+    visit = services.visit_schedule(
+        drive=drive, school=school, date=day, kits=KitFactory.create_batch(3), team=[operator], by=supervisor
+    )
     assert visit.status == Visit.Status.PLANNED
     assert list(visit.team.all()) == [operator]
     with pytest.raises(ValidationError, match="sudah punya kunjungan pada tanggal itu"):
-        services.visit_schedule(drive=drive, school=school, date=day, by=supervisor)
+        services.visit_schedule(drive=drive, school=school, date=day, kits=[KitFactory()], by=supervisor)
     with pytest.raises(ValidationError, match="di antara"):
         services.visit_schedule(
-            drive=drive, school=school, date=drive.end_date + datetime.timedelta(days=1), by=supervisor
+            drive=drive,
+            school=school,
+            date=drive.end_date + datetime.timedelta(days=1),
+            kits=[KitFactory()],
+            by=supervisor,
         )
     with pytest.raises(ValidationError, match="bukan peserta"):
-        services.visit_schedule(drive=drive, school=SchoolFactory(), date=day, by=supervisor)
+        services.visit_schedule(drive=drive, school=SchoolFactory(), date=day, kits=[KitFactory()], by=supervisor)
     other_operator = OperatorFactory()
     services.visit_reschedule(
-        visit=visit, date=day + datetime.timedelta(days=1), kits=2, team=[other_operator], notes="Aula", by=supervisor
+        visit=visit,
+        date=day + datetime.timedelta(days=1),
+        kits=KitFactory.create_batch(2),
+        team=[other_operator],
+        notes="Aula",
+        by=supervisor,
     )
     visit.refresh_from_db()
-    assert (visit.date, visit.kits, visit.notes) == (day + datetime.timedelta(days=1), 2, "Aula")
+    assert (visit.date, visit.kit_count, visit.notes) == (day + datetime.timedelta(days=1), 2, "Aula")
     assert list(visit.team.all()) == [other_operator]
 
 
@@ -121,7 +133,9 @@ def test_postpone_keeps_history_and_can_plan_replacement(supervisor, operator):
     school = SchoolFactory()
     drive = DriveFactory(schools=[school])
     day = timezone.localdate() + datetime.timedelta(days=2)
-    visit = services.visit_schedule(drive=drive, school=school, date=day, kits=2, team=[operator], by=supervisor)
+    visit = services.visit_schedule(
+        drive=drive, school=school, date=day, kits=KitFactory.create_batch(2), team=[operator], by=supervisor
+    )
     with pytest.raises(ValidationError, match="Lainnya"):
         services.visit_postpone(visit=visit, reason=Visit.PostponementReason.OTHER, note=" ", by=supervisor)
     postponed, replacement = services.visit_postpone(
@@ -134,7 +148,7 @@ def test_postpone_keeps_history_and_can_plan_replacement(supervisor, operator):
     assert postponed.status == Visit.Status.POSTPONED
     assert postponed.postponement_reason == Visit.PostponementReason.POWER_CUT
     assert replacement.replaces == postponed
-    assert replacement.kits == 2 and list(replacement.team.all()) == [operator]
+    assert replacement.kit_count == 2 and list(replacement.team.all()) == [operator]
     assert Visit.objects.filter(school=school).count() == 2  # the postponed visit stays in history
     with pytest.raises(ValidationError):
         services.visit_postpone(visit=postponed, reason=Visit.PostponementReason.ROAD, by=supervisor)

@@ -12,7 +12,14 @@ from django.utils import timezone
 
 from recordings import services
 from recordings.models import FieldSheetUpload, Recording, Visit
-from tests.factories import DriveFactory, OperatorFactory, RecordingFactory, SchoolFactory, visit_with_students
+from tests.factories import (
+    DriveFactory,
+    KitFactory,
+    OperatorFactory,
+    RecordingFactory,
+    SchoolFactory,
+    visit_with_students,
+)
 from tests.recordings.test_field_sheet import fill
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +33,13 @@ def planned(supervisor, operator):
     school = SchoolFactory()
     drive = DriveFactory(schools=[school])
     visit = services.visit_schedule(
-        drive=drive, school=school, date=TODAY() + 2 * DAY, kits=3, team=[operator], notes="Aula", by=supervisor
+        drive=drive,
+        school=school,
+        date=TODAY() + 2 * DAY,
+        kits=KitFactory.create_batch(3),
+        team=[operator],
+        notes="Aula",
+        by=supervisor,
     )
     return visit
 
@@ -35,15 +48,18 @@ def test_a_visit_cannot_be_planned_before_today(supervisor):
     school = SchoolFactory()
     drive = DriveFactory(schools=[school])
     with pytest.raises(ValidationError, match="sudah lewat") as exc:
-        services.visit_schedule(drive=drive, school=school, date=TODAY() - DAY, by=supervisor)
+        services.visit_schedule(drive=drive, school=school, date=TODAY() - DAY, kits=[KitFactory()], by=supervisor)
     assert exc.value.code == "past"
-    assert services.visit_schedule(drive=drive, school=school, date=TODAY(), by=supervisor).date == TODAY()
+    assert (
+        services.visit_schedule(drive=drive, school=school, date=TODAY(), kits=[KitFactory()], by=supervisor).date
+        == TODAY()
+    )
     assert not Visit.objects.filter(date__lt=TODAY()).exists()
 
 
 def test_a_visit_cannot_be_rescheduled_before_today(planned, supervisor):
     with pytest.raises(ValidationError, match="sudah lewat"):
-        services.visit_reschedule(visit=planned, date=TODAY() - DAY, kits=1, by=supervisor)
+        services.visit_reschedule(visit=planned, date=TODAY() - DAY, kits=[KitFactory()], by=supervisor)
     planned.refresh_from_db()
     assert planned.date == TODAY() + 2 * DAY
 
@@ -56,7 +72,7 @@ def test_plan_form_shows_the_past_date_message(client, supervisor, planned):
     assert f'min="{(TODAY() + DAY).isoformat()}"' in postpone
     response = client.post(
         reverse("visit_plan", args=[planned.drive_id]),
-        {"school": planned.school_id, "date": (TODAY() - DAY).isoformat(), "kits": 1},
+        {"school": planned.school_id, "date": (TODAY() - DAY).isoformat(), "kits": [KitFactory().pk]},
     )
     assert "sudah lewat; pilih hari ini" in response.content.decode()
     assert Visit.objects.count() == 1
@@ -88,15 +104,16 @@ def test_postponed_visit_offers_jadwalkan_ulang_with_same_team_and_kits(client, 
     assert 'data-testid="replan"' in page and "Jadwalkan ulang" in page
     form = client.get(reverse("visit_reschedule", args=[planned.pk]))
     assert form.status_code == 200 and 'data-testid="replan-note"' in form.content.decode()
-    assert form.context["form"].initial["kits"] == 3
+    kit_ids = form.context["form"].initial["kits"]
+    assert len(kit_ids) == 3 and set(kit_ids) == {kit.pk for kit in planned.kits.all()}
     new_day = TODAY() + 5 * DAY
     response = client.post(
         reverse("visit_reschedule", args=[planned.pk]),
-        {"date": new_day.isoformat(), "kits": 3, "team": [operator.pk], "notes": "Aula"},
+        {"date": new_day.isoformat(), "kits": kit_ids, "team": [operator.pk], "notes": "Aula"},
     )
     replacement = Visit.objects.get(replaces=planned)
     assert response.status_code == 302 and response.url == reverse("visit_detail", args=[replacement.pk])
-    assert (replacement.date, replacement.kits, replacement.status) == (new_day, 3, Visit.Status.PLANNED)
+    assert (replacement.date, replacement.kit_count, replacement.status) == (new_day, 3, Visit.Status.PLANNED)
     assert list(replacement.team.all()) == [operator]
     planned.refresh_from_db()
     assert planned.status == Visit.Status.POSTPONED  # stays in history
@@ -106,15 +123,15 @@ def test_postponed_visit_offers_jadwalkan_ulang_with_same_team_and_kits(client, 
     again = client.get(reverse("visit_reschedule", args=[planned.pk]))
     assert again.status_code == 302 and again.url == reverse("visit_detail", args=[replacement.pk])
     with pytest.raises(ValidationError, match="sudah punya kunjungan pengganti"):
-        services.visit_replan(visit=planned, date=new_day + DAY, kits=1, by=supervisor)
+        services.visit_replan(visit=planned, date=new_day + DAY, kits=[KitFactory()], by=supervisor)
 
 
 def test_replan_refuses_a_past_date_and_a_visit_that_is_not_postponed(supervisor, planned):
     with pytest.raises(ValidationError, match="Hanya kunjungan yang ditunda"):
-        services.visit_replan(visit=planned, date=TODAY() + 3 * DAY, kits=1, by=supervisor)
+        services.visit_replan(visit=planned, date=TODAY() + 3 * DAY, kits=[KitFactory()], by=supervisor)
     services.visit_postpone(visit=planned, reason="road", by=supervisor)
     with pytest.raises(ValidationError, match="sudah lewat"):
-        services.visit_replan(visit=planned, date=TODAY() - DAY, kits=1, by=supervisor)
+        services.visit_replan(visit=planned, date=TODAY() - DAY, kits=[KitFactory()], by=supervisor)
     assert not Visit.objects.filter(replaces=planned).exists()
 
 

@@ -173,9 +173,10 @@ def test_supervisor_plans_and_pages_run_without_csp_violations(browser_page):
     page = browser_page
     visit, students = visit_with_students(students=3)
     unvisited, _ = visit_with_students(students=2, drive=visit.drive, status=Visit.Status.CANCELLED)
-    from tests.factories import SupervisorFactory
+    from tests.factories import KitFactory, SupervisorFactory
 
     SupervisorFactory(username="kabid")
+    kits = [KitFactory(name="Alat Bebas 1"), KitFactory(name="Alat Bebas 2")]
     problems = watch(page)
     page.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
     page.context.add_init_script(RECORD_CSP_VIOLATIONS)
@@ -187,11 +188,14 @@ def test_supervisor_plans_and_pages_run_without_csp_violations(browser_page):
     rows = page.get_by_test_id("planning-row")
     expect(rows).to_have_count(1)
     rows.first.get_by_role("link", name="Jadwalkan").click()
-    page.get_by_label("Tanggal kunjungan").fill(visit.date.isoformat())
-    page.get_by_label("Jumlah alat rekam").fill("2")
+    page.get_by_label("Tanggal kunjungan").fill(visit.date.isoformat())  # HTMX: the kits free that day
+    expect(page.get_by_test_id("kit-choices")).to_contain_text("siap dan bebas pada")
+    for kit in kits:
+        page.get_by_label(kit.name).check()
     page.get_by_role("button", name="Jadwalkan").click()
     page.wait_for_load_state("load")
-    assert Visit.objects.filter(school=unvisited.school, status=Visit.Status.PLANNED, kits=2).exists()
+    planned = Visit.objects.get(school=unvisited.school, status=Visit.Status.PLANNED)
+    assert set(planned.kits.all()) == set(kits)
 
     for name in ("visit_detail", "visit_history", "visit_attendance", "field_sheet_upload", "visit_list"):
         args = [] if name == "visit_list" else [visit.pk]
