@@ -83,3 +83,8 @@ def can_keep_offline_copy(user, visit: Visit) -> bool:
 def can_correct_outcome(user, visit: Visit) -> bool:
     """Correct an outcome at any time, with a reason (after the tap window only they can)."""
     return is_supervisor(user)
+
+
+def can_send_school_notice(user, visit: Visit) -> bool:
+    """Send a notice about a visit to its school by WhatsApp (click-to-chat): Dukcapil staff."""
+    return is_dukcapil_staff(user)

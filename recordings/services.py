@@ -30,8 +30,10 @@ from recordings.models import (
     Recording,
     RecordingAction,
     Visit,
+    VisitNotice,
     VisitTeamMember,
 )
+from recordings.notice_services import visit_notice_after_commit
 from recordings.selectors import drive_candidates, eligibility_cutoff
 from schools.models import School, Student
 
@@ -189,6 +191,7 @@ def visit_schedule(
         status=Visit.Status.PLANNED,
     )
     _set_team(visit, team)
+    visit_notice_after_commit(visit=visit, kind=VisitNotice.Kind.PLANNED, by=by)
     return visit
 
 
@@ -202,6 +205,7 @@ def visit_reschedule(
         visit, Visit.Status.PLANNED, message=_("Hanya kunjungan yang masih direncanakan yang bisa dijadwalkan ulang.")
     )
     _check_visit_plan(drive=visit.drive, school=visit.school, date=date, kits=kits, exclude=visit)
+    visit_notice_after_commit(visit=visit, kind=VisitNotice.Kind.RESCHEDULED, by=by)  # before the change: old → new
     visit.date = date
     visit.kits = kits
     visit.notes = notes.strip()
@@ -241,6 +245,7 @@ def visit_postpone(
     visit.postponement_reason = reason
     visit.postponement_note = note.strip()[:300]
     visit.save(update_fields=["status", "postponement_reason", "postponement_note"])
+    visit_notice_after_commit(visit=visit, kind=VisitNotice.Kind.POSTPONED, by=by)
     replacement = None
     if new_date is not None:
         replacement = visit_schedule(
@@ -282,6 +287,7 @@ def visit_cancel(*, visit: Visit, by) -> Visit:
     )
     visit.status = Visit.Status.CANCELLED
     visit.save(update_fields=["status"])
+    visit_notice_after_commit(visit=visit, kind=VisitNotice.Kind.CANCELLED, by=by)
     return visit
 
 

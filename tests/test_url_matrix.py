@@ -80,6 +80,7 @@ EXPECTED: dict[str, dict[str, int | tuple[int, int]]] = {
     "visit_cancel": {"anon": 405, "admin_a": 405, "admin_b": 405, "operator": 405, "supervisor": 405, "superuser": 405},
     "visit_history": {"anon": 302, "admin_a": A_DENIED, "admin_b": B_DENIED, "operator": 200, "supervisor": 200, "superuser": 200},
     "visit_outcome_correct": {"anon": 405, "admin_a": 405, "admin_b": 405, "operator": 405, "supervisor": 405, "superuser": 405},
+    "visit_notice_whatsapp": {"anon": 405, "admin_a": 405, "admin_b": 405, "operator": 405, "supervisor": 405, "superuser": 405},
     "visit_attendance": {"anon": 302, "admin_a": A_ONLY, "admin_b": B_ONLY, "operator": 200, "supervisor": 200, "superuser": 200},
     "field_sheet_download": {"anon": 302, "admin_a": A_DENIED, "admin_b": B_DENIED, "operator": 200, "supervisor": 200, "superuser": 200},
     "field_sheet_upload": {"anon": 302, "admin_a": A_DENIED, "admin_b": B_DENIED, "operator": 200, "supervisor": 200, "superuser": 200},

@@ -20,6 +20,7 @@ from recordings.permissions import (
     visits_visible_to,
 )
 from recordings.selectors import drive_headline, drive_planning
+from recordings.selectors.notices import drive_schools_without_contact
 from schools.roles import is_dukcapil_staff
 
 
@@ -124,6 +125,7 @@ def drive_detail(request, pk: int):
         "total_days": sum(r.days_needed for r in rows),
         "can_plan": can_plan_visit(request.user, drive),
         "today": timezone.localdate(),
+        "contactless_schools": None if request.htmx else drive_schools_without_contact(drive),
     }
     template = "recordings/drive_planning_results.html" if request.htmx else "recordings/drive_detail.html"
     return render(request, template, context)

@@ -36,6 +36,7 @@ from recordings.selectors import (
     visit_tallies,
     visits_upcoming,
 )
+from recordings.selectors.notices import visit_notice_panel
 from recordings.views.visits_common import outcome_labels_json, roster_buttons, roster_items, tally_items
 from schools.permissions import can_open_student_page
 from schools.roles import is_dukcapil_staff
@@ -127,6 +128,7 @@ def visit_detail(request, pk: int):
     if request.htmx and request.htmx.target == "roster":
         response = render(request, "recordings/visit_roster.html", context)
     else:
+        context["notice_panel"] = visit_notice_panel(visit, user=request.user)
         response = render(request, "recordings/visit_detail.html", context)
     response["Cache-Control"] = "private, no-cache" if context["copyable"] else "private, no-store"
     return response
