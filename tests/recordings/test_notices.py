@@ -467,8 +467,9 @@ def test_visit_page_shows_the_log_and_school_admins_see_only_their_own(client, d
     assert "operator@sman1.sch.id" in rows[1] and "Terkirim" in rows[1]
     assert "rahasia@lain.sch.id" not in html and 'data-testid="whatsapp-planned"' not in html
     home = client.get(reverse("home")).content.decode()
-    assert "operator@sman1.sch.id" in home or "Jadwal kunjungan" in home
-    assert "rahasia@lain.sch.id" not in home
+    listed = re.findall(r'<li class="mb-1" data-testid="home-notice">(.*?)</li>', home, re.S)
+    assert len(listed) == 2 and "+6281234567890" in listed[0] and "operator@sman1.sch.id" in listed[1]
+    assert "rahasia@lain.sch.id" not in home and "SMK Lain" not in home
     assert client.get(reverse("visit_detail", args=[other.pk])).status_code == 404
 
 
