@@ -308,6 +308,7 @@ POST_DENIED: dict[str, dict[str, int | tuple[int, int]]] = {
     "visit_finish": {"admin_a": A_DENIED, "admin_b": B_DENIED},
     "visit_cancel": {"admin_a": A_DENIED, "admin_b": B_DENIED, "operator": 403},
     "visit_outcome_correct": {"admin_a": A_DENIED, "admin_b": B_DENIED, "operator": 403},
+    "visit_notice_whatsapp": {"admin_a": A_DENIED, "admin_b": B_DENIED},
     "field_sheet_confirm": {"admin_a": A_DENIED, "admin_b": B_DENIED},
     "field_sheet_cancel": {"admin_a": A_DENIED, "admin_b": B_DENIED},
     "schools:upload_commit": {"admin_a": (302, 404), "admin_b": (404, 302), "operator": 404},
@@ -325,7 +326,7 @@ GET_ONLY = {"schools:template_download", "schools:upload_problem_rows", "schools
 def database_state() -> dict:
     from django.contrib.auth import get_user_model
 
-    from recordings.models import Drive, Recording, Visit
+    from recordings.models import Drive, Recording, Visit, VisitNotice
     from schools.models import LeftProposal, Student, StudentListUpload
 
     return {
@@ -337,6 +338,7 @@ def database_state() -> dict:
         "sheets": list(FieldSheetUpload.objects.order_by("pk").values_list("pk", "status")),
         "conflicts": list(NikConflict.objects.order_by("pk").values_list("pk", "status")),
         "left": LeftProposal.objects.count(),
+        "notices": VisitNotice.objects.count(),
         "users": list(get_user_model().objects.order_by("pk").values_list("pk", "is_active", "password")),
     }
 

@@ -123,12 +123,11 @@ def whatsapp_options(visit: Visit, notices: list[VisitNotice], *, today: datetim
     options = []
     if visit.status == Visit.Status.PLANNED and visit.date >= today:
         previous_date = previous_time = None
-        if visit.replaces_id:
+        change = next((n for n in notices if n.kind == Kind.RESCHEDULED and n.previous_date), None)
+        if change is not None:  # the latest change the school was told about
+            previous_date = change.previous_date
+        elif visit.replaces_id:
             previous_date, previous_time = visit.replaces.date, visit.replaces.start_time
-        else:
-            change = next((n for n in notices if n.kind == Kind.RESCHEDULED and n.previous_date), None)
-            if change is not None:
-                previous_date = change.previous_date
         kind = Kind.RESCHEDULED if previous_date else Kind.PLANNED
         options.append(WhatsAppOption(kind, Kind(kind).label, previous_date, previous_time, sent=latest_tap.get(kind)))
         due = reminder_due(visit.date, today)

@@ -547,3 +547,17 @@ def test_school_admin_account_form_refuses_a_malformed_email(school):
     )
     assert not form.is_valid()
     assert form.errors["email"]
+
+
+def test_after_a_change_of_date_the_whatsapp_button_sends_the_change(
+    client, drive, school, admin, planner, today, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        visit = plan(drive, school, planner)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.visit_reschedule(visit=visit, date=datetime.date(2026, 12, 10), kits=1, by=planner)
+    client.force_login(planner)
+    html = client.get(reverse("visit_detail", args=[visit.pk])).content.decode()
+    assert re.findall(r'data-testid="whatsapp-([a-z_0-9]+)"', html) == [Kind.RESCHEDULED]
+    text = parse_qs(urlsplit(whatsapp_post(client, visit, Kind.RESCHEDULED)["Location"]).query)["text"][0]
+    assert "Semula: Senin, 7 Desember 2026" in text and "Menjadi: Kamis, 10 Desember 2026, pukul 08.00 WIB" in text
