@@ -561,3 +561,26 @@ def test_after_a_change_of_date_the_whatsapp_button_sends_the_change(
     assert re.findall(r'data-testid="whatsapp-([a-z_0-9]+)"', html) == [Kind.RESCHEDULED]
     text = parse_qs(urlsplit(whatsapp_post(client, visit, Kind.RESCHEDULED)["Location"]).query)["text"][0]
     assert "Semula: Senin, 7 Desember 2026" in text and "Menjadi: Kamis, 10 Desember 2026, pukul 08.00 WIB" in text
+
+
+def test_django_admin_lists_notices_read_only(client, drive, school, planner):
+    from tests.factories import SuperuserFactory
+
+    visit = VisitFactory(drive=drive, school=school, date=MONDAY, status=Visit.Status.PLANNED)
+    VisitNotice.objects.create(
+        visit=visit,
+        kind=Kind.REMINDER_1,
+        channel="email",
+        recipient="tu@sekolah.sch.id",
+        visit_date=MONDAY,
+        message="x",
+        status=Status.FAILED,
+        error="SMTPRecipientsRefused",
+    )
+    client.force_login(SuperuserFactory())
+    changelist = client.get(reverse("admin:recordings_visitnotice_changelist"))
+    assert changelist.status_code == 200 and "tu@sekolah.sch.id" in changelist.content.decode()
+    assert client.get(reverse("admin:recordings_visitnotice_add")).status_code == 403
+    notice = VisitNotice.objects.get()
+    change = client.post(reverse("admin:recordings_visitnotice_change", args=[notice.pk]), {"status": "sent"})
+    assert change.status_code == 403 or VisitNotice.objects.get().status == Status.FAILED
