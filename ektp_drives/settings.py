@@ -164,6 +164,7 @@ HTMX_INDICATOR_STYLE = (
 )
 _htmx_style_digest = base64.b64encode(hashlib.sha256(HTMX_INDICATOR_STYLE.encode()).digest()).decode()
 HTMX_INDICATOR_STYLE_HASH = f"'sha256-{_htmx_style_digest}'"
+WHATSAPP_ORIGINS = ["https://wa.me", "https://api.whatsapp.com"]  # click-to-chat (docs/adr/0029)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -174,7 +175,9 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
-        "form-action": [SELF],
+        # The WhatsApp button posts to our server, which logs the tap and answers 303 to wa.me
+        # (which may redirect to api.whatsapp.com): form-action also governs those redirects.
+        "form-action": [SELF, *WHATSAPP_ORIGINS],
         "frame-ancestors": [NONE],
         "base-uri": [NONE],
         "object-src": [NONE],

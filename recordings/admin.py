@@ -14,6 +14,7 @@ from recordings.models import (
     RecordingAction,
     Visit,
     VisitKit,
+    VisitNotice,
     VisitTeamMember,
 )
 from recordings.selectors.drives import drive_current
@@ -170,3 +171,15 @@ class SchoolProgressAdmin(SchoolModelAdmin):
 
 admin.site.unregister(School)
 admin.site.register(School, SchoolProgressAdmin)
+
+
+@admin.register(VisitNotice)
+class VisitNoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The log of notices to schools (written only by the app: after planning changes, reminders, taps)."""
+
+    list_display = ["created_at", "visit", "kind", "channel", "recipient", "status", "by", "sent_at"]
+    list_filter = ["kind", "channel", "status", "visit__drive"]
+    search_fields = ["recipient", "visit__school__name", "visit__school__npsn"]
+    list_select_related = ["visit__school", "by"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False

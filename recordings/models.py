@@ -528,3 +528,89 @@ class DriveSchoolDay(models.Model):
 
     def __str__(self):
         return f"{self.school_id} {self.day}"
+
+
+class VisitNotice(models.Model):
+    """One notice to a school about a visit, to one recipient: the log of who was told what, when.
+
+    E-mails are claimed here first (status pending) and sent after; a reminder has at most one row
+    per visit, kind and address (``visit_notice_reminder_once``), so two overlapping runs of
+    ``send_visit_reminders`` never send it twice. A WhatsApp row is a staff member's tap on the
+    click-to-chat button (``by`` is who). See docs/adr/0029-notices-to-schools.md.
+    """
+
+    class Kind(models.TextChoices):
+        PLANNED = "planned", _("Jadwal kunjungan")
+        RESCHEDULED = "rescheduled", _("Perubahan jadwal")
+        POSTPONED = "postponed", _("Kunjungan ditunda")
+        CANCELLED = "cancelled", _("Kunjungan dibatalkan")
+        REMINDER_7 = "reminder_7", _("Pengingat 7 hari")
+        REMINDER_1 = "reminder_1", _("Pengingat 1 hari")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        WHATSAPP = "whatsapp", _("WhatsApp")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Sedang dikirim")
+        SENT = "sent", _("Terkirim")
+        FAILED = "failed", _("Gagal")
+
+    REMINDERS = (Kind.REMINDER_7, Kind.REMINDER_1)
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="notices", verbose_name=_("kunjungan"))
+    kind = models.CharField(_("jenis"), max_length=12, choices=Kind.choices)
+    channel = models.CharField(_("saluran"), max_length=8, choices=Channel.choices)
+    recipient = models.CharField(_("kepada"), max_length=254, help_text=_("Alamat e-mail atau nomor WhatsApp."))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    visit_date = models.DateField(_("tanggal kunjungan yang diberitahukan"))
+    previous_date = models.DateField(_("tanggal semula"), null=True, blank=True)
+    message = models.TextField(_("isi pesan"))
+    error = models.CharField(_("kesalahan"), max_length=500, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("oleh"),
+        help_text=_("Kosong: dikirim otomatis (pengingat terjadwal)."),
+    )
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("terkirim"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("pemberitahuan ke sekolah")
+        verbose_name_plural = _("pemberitahuan ke sekolah")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["planned", "rescheduled", "postponed", "cancelled", "reminder_7", "reminder_1"]),
+                name="visit_notice_kind_valid",
+            ),
+            models.CheckConstraint(condition=Q(channel__in=["email", "whatsapp"]), name="visit_notice_channel_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "sent", "failed"]), name="visit_notice_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(recipient__gt=""), name="visit_notice_has_recipient"),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="visit_notice_sent_has_time"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="failed") | Q(error__gt=""), name="visit_notice_failed_has_error"
+            ),
+            # A click-to-chat row is a tap by a staff member: always someone, logged when it opens WhatsApp.
+            models.CheckConstraint(
+                condition=~Q(channel="whatsapp") | Q(by__isnull=False, status="sent"),
+                name="visit_notice_whatsapp_by_someone",
+            ),
+            models.UniqueConstraint(
+                fields=["visit", "kind", "recipient"],
+                condition=Q(channel="email", kind__in=["reminder_7", "reminder_1"]),
+                name="visit_notice_reminder_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["visit", "-created_at"], name="visit_notice_visit_created")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.recipient} ({self.get_status_display()})"

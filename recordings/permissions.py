@@ -93,3 +93,8 @@ def can_view_kits(user) -> bool:
 def can_manage_kits(user) -> bool:
     """Add kits, rename them, change their status: supervisors and superusers."""
     return is_supervisor(user)
+
+
+def can_send_school_notice(user, visit: Visit) -> bool:
+    """Send a notice about a visit to its school by WhatsApp (click-to-chat): Dukcapil staff."""
+    return is_dukcapil_staff(user)

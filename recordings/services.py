@@ -33,8 +33,10 @@ from recordings.models import (
     RecordingAction,
     Visit,
     VisitKit,
+    VisitNotice,
     VisitTeamMember,
 )
+from recordings.notice_services import visit_notice_after_commit
 from recordings.selectors import drive_candidates, eligibility_cutoff
 from schools.models import School, Student
 
@@ -289,6 +291,7 @@ def visit_schedule(
         status=Visit.Status.PLANNED,
     )
     _book(visit, kits=kits, team=team, write=visit.save)
+    visit_notice_after_commit(visit=visit, kind=VisitNotice.Kind.PLANNED, by=by)
     return visit
 
 
@@ -310,6 +313,7 @@ def visit_reschedule(
     )
     _check_visit_plan(drive=visit.drive, school=visit.school, date=date, exclude=visit)
     kits = _lock_kits(kits)
+    visit_notice_after_commit(visit=visit, kind=VisitNotice.Kind.RESCHEDULED, by=by)  # before the change: old → new
     visit.date = date
     visit.start_time = start_time or visit.start_time
     visit.notes = notes.strip()
@@ -353,6 +357,7 @@ def visit_postpone(
     visit.postponement_reason = reason
     visit.postponement_note = note.strip()[:300]
     visit.save(update_fields=["status", "postponement_reason", "postponement_note"])
+    visit_notice_after_commit(visit=visit, kind=VisitNotice.Kind.POSTPONED, by=by)
     replacement = None
     if new_date is not None:
         replacement = visit_schedule(
@@ -412,6 +417,7 @@ def visit_cancel(*, visit: Visit, by) -> Visit:
     )
     visit.status = Visit.Status.CANCELLED
     visit.save(update_fields=["status"])
+    visit_notice_after_commit(visit=visit, kind=VisitNotice.Kind.CANCELLED, by=by)
     return visit
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from recordings.views import drives, kits, visits, visits_field_sheet, visits_recording
+from recordings.views import drives, kits, visits, visits_field_sheet, visits_notices, visits_recording
 
 urlpatterns = [
     path("kegiatan/", drives.drive_list, name="drive_list"),
@@ -29,6 +29,7 @@ urlpatterns = [
     path("kunjungan/<int:pk>/riwayat/", visits.visit_history, name="visit_history"),
     path("kunjungan/<int:pk>/koreksi/", visits_recording.visit_outcome_correct, name="visit_outcome_correct"),
     path("kunjungan/<int:pk>/daftar-hadir/", visits.visit_attendance, name="visit_attendance"),
+    path("kunjungan/<int:pk>/whatsapp/", visits_notices.visit_notice_whatsapp, name="visit_notice_whatsapp"),
     path(
         "kunjungan/<int:pk>/lembar-lapangan.xlsx", visits_field_sheet.field_sheet_download, name="field_sheet_download"
     ),

@@ -88,6 +88,7 @@ EXPECTED: dict[str, dict[str, int | tuple[int, int]]] = {
     "visit_cancel": {"anon": 405, "admin_a": 405, "admin_b": 405, "operator": 405, "supervisor": 405, "superuser": 405},
     "visit_history": {"anon": 302, "admin_a": A_DENIED, "admin_b": B_DENIED, "operator": 200, "supervisor": 200, "superuser": 200},
     "visit_outcome_correct": {"anon": 405, "admin_a": 405, "admin_b": 405, "operator": 405, "supervisor": 405, "superuser": 405},
+    "visit_notice_whatsapp": {"anon": 405, "admin_a": 405, "admin_b": 405, "operator": 405, "supervisor": 405, "superuser": 405},
     "visit_attendance": {"anon": 302, "admin_a": A_ONLY, "admin_b": B_ONLY, "operator": 200, "supervisor": 200, "superuser": 200},
     "field_sheet_download": {"anon": 302, "admin_a": A_DENIED, "admin_b": B_DENIED, "operator": 200, "supervisor": 200, "superuser": 200},
     "field_sheet_upload": {"anon": 302, "admin_a": A_DENIED, "admin_b": B_DENIED, "operator": 200, "supervisor": 200, "superuser": 200},
@@ -319,6 +320,7 @@ POST_DENIED: dict[str, dict[str, int | tuple[int, int]]] = {
     "visit_cancel": {"admin_a": A_DENIED, "admin_b": B_DENIED, "operator": 403},
     "visit_outcome_correct": {"admin_a": A_DENIED, "admin_b": B_DENIED, "operator": 403},
     "kit_status": {"admin_a": 403, "admin_b": 403, "operator": 403},
+    "visit_notice_whatsapp": {"admin_a": A_DENIED, "admin_b": B_DENIED},
     "field_sheet_confirm": {"admin_a": A_DENIED, "admin_b": B_DENIED},
     "field_sheet_cancel": {"admin_a": A_DENIED, "admin_b": B_DENIED},
     "schools:upload_commit": {"admin_a": (302, 404), "admin_b": (404, 302), "operator": 404},
@@ -336,7 +338,7 @@ GET_ONLY = {"schools:template_download", "schools:upload_problem_rows", "schools
 def database_state() -> dict:
     from django.contrib.auth import get_user_model
 
-    from recordings.models import Drive, Kit, Recording, Visit, VisitKit
+    from recordings.models import Drive, Kit, Recording, Visit, VisitKit, VisitNotice
     from schools.models import LeftProposal, Student, StudentListUpload
 
     return {
@@ -350,6 +352,7 @@ def database_state() -> dict:
         "sheets": list(FieldSheetUpload.objects.order_by("pk").values_list("pk", "status")),
         "conflicts": list(NikConflict.objects.order_by("pk").values_list("pk", "status")),
         "left": LeftProposal.objects.count(),
+        "notices": VisitNotice.objects.count(),
         "users": list(get_user_model().objects.order_by("pk").values_list("pk", "is_active", "password")),
     }
 

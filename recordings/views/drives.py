@@ -26,6 +26,7 @@ from recordings.permissions import (
 )
 from recordings.selectors import drive_headline, drive_planning, drive_progress_by_school, team_candidates
 from recordings.selectors.kits import kit_day, kit_days, kits_ordered
+from recordings.selectors.notices import drive_schools_without_contact
 from recordings.selectors.planning import days_needed, kits_for_one_day, trip_suggestions
 from schools.geo import travel_from_office
 from schools.models import School
@@ -137,6 +138,7 @@ def drive_detail(request, pk: int):
         "suggestions": trip_suggestions(rows),
         "can_plan": can_plan_visit(request.user, drive),
         "today": timezone.localdate(),
+        "contactless_schools": None if request.htmx else drive_schools_without_contact(drive),
     }
     if request.htmx:
         return render(request, "recordings/drive_planning_results.html", context)

@@ -8,6 +8,7 @@ from recordings.models import Visit
 from recordings.offline import visits_to_prepare
 from recordings.permissions import visits_visible_to
 from recordings.selectors.home import last_list_upload, operator_visits, postponed_without_date, supervisor_todo
+from recordings.selectors.notices import school_admin_notices
 from recordings.selectors.progress import Headline
 from recordings.selectors.progress_table import school_table, table_summary
 from recordings.views.progress import left_review_url, progress_scope
@@ -40,6 +41,7 @@ def home(request):
     own_schools = []
     upcoming_visits = []
     last_upload = None
+    school_notices = []
     visits_today, visits_tomorrow, todo = [], [], None
     if role == Role.OPERATOR:
         visits_today, visits_tomorrow = operator_visits(visits_visible_to(request.user), today=today)
@@ -52,6 +54,7 @@ def home(request):
         postponed_open = postponed_without_date(drive, today=today, school_ids=scope.school_ids)
     if role == Role.SCHOOL_ADMIN:
         last_upload = last_list_upload(scope.school_ids)
+        school_notices = school_admin_notices(request.user)
         own_schools = list(schools_visible_to(request.user).filter(pk__in=scope.school_ids))
         upcoming_visits = list(
             visits_visible_to(request.user)
@@ -69,6 +72,7 @@ def home(request):
             "own_schools": own_schools,
             "upcoming_visits": upcoming_visits,
             "last_upload": last_upload,
+            "school_notices": school_notices,
             "visits_today": visits_today,
             "visits_tomorrow": visits_tomorrow,
             "todo": todo,

@@ -36,6 +36,7 @@ from recordings.selectors import (
     visit_tallies,
     visits_upcoming,
 )
+from recordings.selectors.notices import visit_notice_panel
 from recordings.selectors.planning import days_needed
 from recordings.views.drives import kit_box, school_capacity, short_visit_text, warn_if_short
 from recordings.views.visits_common import outcome_labels_json, roster_buttons, roster_items, tally_items
@@ -146,6 +147,7 @@ def visit_detail(request, pk: int):
     if request.htmx and request.htmx.target == "roster":
         response = render(request, "recordings/visit_roster.html", context)
     else:
+        context["notice_panel"] = visit_notice_panel(visit, user=request.user)
         response = render(request, "recordings/visit_detail.html", context)
     response["Cache-Control"] = "private, no-cache" if context["copyable"] else "private, no-store"
     return response
