@@ -21,6 +21,7 @@ from recordings.selectors.notices import drive_schools_without_contact
 from schools.forms import SchoolAdminCreateForm
 from tests.factories import (
     DriveFactory,
+    KitFactory,
     OperatorFactory,
     RecordingFactory,
     SchoolAdminUserFactory,
@@ -36,8 +37,8 @@ Kind = VisitNotice.Kind
 Status = VisitNotice.Status
 TODAY = datetime.date(2026, 12, 1)  # a Tuesday
 MONDAY = datetime.date(2026, 12, 7)
-QUERIES_VISIT_PAGE = 16  # 14 of the page, plus the notice log and the school's e-mail addresses
-QUERIES_PLANNING_PAGE = 17  # 15 of the page, plus the schools without a contact (two)
+QUERIES_VISIT_PAGE = 18  # 16 of the page (its kits and capacity included), plus the notice log and e-mail addresses
+QUERIES_PLANNING_PAGE = 19  # 17 of the page (kits, trips), plus the schools without a contact (two)
 
 
 class FailingBackend(BaseEmailBackend):
@@ -95,6 +96,7 @@ def students(school):
 
 
 def plan(drive, school, planner, date=MONDAY, **kwargs):
+    kwargs.setdefault("kits", [KitFactory()])
     return services.visit_schedule(drive=drive, school=school, date=date, by=planner, **kwargs)
 
 
@@ -185,7 +187,9 @@ def test_reschedule_says_old_and_new_date_and_nothing_when_the_date_stays(
         visit = plan(drive, school, planner)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.visit_reschedule(visit=visit, date=datetime.date(2026, 12, 10), kits=2, by=planner)
+        services.visit_reschedule(
+            visit=visit, date=datetime.date(2026, 12, 10), kits=KitFactory.create_batch(2), by=planner
+        )
     (message,) = mail.outbox
     assert message.subject.startswith(
         "Perubahan jadwal perekaman KTP-el di SMA Negeri 1 Contoh: Kamis, 10 Desember 2026"
@@ -196,7 +200,9 @@ def test_reschedule_says_old_and_new_date_and_nothing_when_the_date_stays(
     assert (notice.previous_date, notice.visit_date) == (MONDAY, datetime.date(2026, 12, 10))
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):  # only the kits change
-        services.visit_reschedule(visit=visit, date=datetime.date(2026, 12, 10), kits=3, by=planner)
+        services.visit_reschedule(
+            visit=visit, date=datetime.date(2026, 12, 10), kits=KitFactory.create_batch(3), by=planner
+        )
     assert mail.outbox == []
 
 
@@ -245,7 +251,9 @@ def test_replan_of_a_postponed_visit_tells_old_to_new(
         drive=drive, school=school, date=MONDAY, status=Visit.Status.POSTPONED, postponement_reason="power_cut"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        new = services.visit_replan(visit=visit, date=datetime.date(2026, 12, 9), kits=1, by=planner)
+        new = services.visit_replan(
+            visit=visit, date=datetime.date(2026, 12, 9), kits=KitFactory.create_batch(1), by=planner
+        )
     (message,) = mail.outbox
     assert "Semula: Senin, 7 Desember 2026" in message.body and "Rabu, 9 Desember 2026" in message.body
     assert VisitNotice.objects.get(visit=new).previous_date == MONDAY
@@ -555,7 +563,9 @@ def test_after_a_change_of_date_the_whatsapp_button_sends_the_change(
     with django_capture_on_commit_callbacks(execute=True):
         visit = plan(drive, school, planner)
     with django_capture_on_commit_callbacks(execute=True):
-        services.visit_reschedule(visit=visit, date=datetime.date(2026, 12, 10), kits=1, by=planner)
+        services.visit_reschedule(
+            visit=visit, date=datetime.date(2026, 12, 10), kits=KitFactory.create_batch(1), by=planner
+        )
     client.force_login(planner)
     html = client.get(reverse("visit_detail", args=[visit.pk])).content.decode()
     assert re.findall(r'data-testid="whatsapp-([a-z_0-9]+)"', html) == [Kind.RESCHEDULED]
