@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from recordings import services
 from recordings.forms import DriveForm, PlanningFilterForm, VisitPlanForm
+from recordings.maps import map_when_shown
 from recordings.permissions import (
     can_manage_drive,
     can_plan_visit,
@@ -124,6 +125,7 @@ def drive_detail(request, pk: int):
         "total_days": sum(r.days_needed for r in rows),
         "can_plan": can_plan_visit(request.user, drive),
         "today": timezone.localdate(),
+        "school_map": map_when_shown(drive),
     }
     template = "recordings/drive_planning_results.html" if request.htmx else "recordings/drive_detail.html"
     return render(request, template, context)
