@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from ektp_drives.templatetags.numbers import decimal_text, percent_text
 from recordings.selectors.map import NOT_VISITED, POSTPONED, VISITED, MapSchool, SchoolMap
 
-WIDTH = 800
+WIDTH = 600  # view-box units; markers and text are sized in these, so a phone still shows them
 MIN_ASPECT, MAX_ASPECT = 0.55, 1.1  # height ÷ width
 MIN_SPAN_DEGREES = 0.05
 PADDING = 0.08
@@ -114,11 +114,28 @@ def tiles(frame: Frame, url: str) -> list[tuple[str, float, float, float]]:
 
 
 def _radius(count: int) -> float:
+    if count <= 50:
+        return 10.0
     if count <= 200:
-        return 7.0
+        return 8.0
     if count <= 2000:
-        return 4.5
+        return 5.0
     return 3.0
+
+
+def _scale_bar(frame: Frame, latitude: float) -> str:
+    """A bar of a round number of kilometres (about a fifth of the width), bottom left."""
+    km_per_unit = 40075.017 * math.cos(math.radians(latitude)) / frame.scale
+    wanted = frame.width / 5 * km_per_unit
+    length = next((n for n in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000) if n >= wanted * 0.6), 1000)
+    units = round(length / km_per_unit, 1)
+    x, y = 12, frame.height - 14
+    label = escape(_("%(n)s km") % {"n": length})
+    return (
+        f'<g class="map-scale" data-testid="map-scale"><path d="M{x} {y - 6}V{y}H{round(x + units, 1)}V{y - 6}" '
+        f'fill="none" stroke="{INK}" stroke-width="2"/><text x="{x + 4}" y="{y - 8}" font-size="14" fill="{INK}" '
+        f'stroke="#fff" stroke-width="3" paint-order="stroke">{label}</text></g>'
+    )
 
 
 def _shape(kind: str, x: float, y: float, r: float, fill: str) -> str:
@@ -180,6 +197,18 @@ def map_svg(school_map: SchoolMap, *, tile_url: str | None = None) -> SafeString
         )
         parts.append("</g>")
     r = _radius(len(placed))
+    # The office under the schools (a school next to it stays clickable), with its name.
+    ox, oy = frame.point(*office)
+    office_label = escape(_("Kantor Dukcapil"))
+    star = max(r * 1.6, 9)
+    right_half = ox > frame.width / 2  # the name goes on the side with room
+    parts.append(
+        f'<g class="map-office" data-testid="map-office"><title>{office_label}</title>{_star(ox, oy, star)}'
+        f'<text x="{round(ox - star - 4 if right_half else ox + star + 4, 1)}" y="{round(oy - star / 2, 1)}" '
+        f'text-anchor="{"end" if right_half else "start"}" font-size="15" fill="{INK}" '
+        f'stroke="#fff" stroke-width="3" paint-order="stroke">{office_label}</text></g>'
+    )
+    parts.append(_scale_bar(frame, office[0]))
     before, after = _link_prefix()
     query = f"?drive={school_map.drive.pk}"
     # Visited schools first, then the ones still needing a visit on top, so these stay visible.
@@ -193,13 +222,6 @@ def map_svg(school_map: SchoolMap, *, tile_url: str | None = None) -> SafeString
             f'data-school="{school.school_id}" data-marker="{school.marker}"><title>{escape(title)}</title>'
             f"{_shape(school.marker, x, y, r, fill)}</a>"
         )
-    ox, oy = frame.point(*office)
-    office_label = escape(_("Kantor Dukcapil"))
-    parts.append(
-        f'<g class="map-office" data-testid="map-office"><title>{office_label}</title>{_star(ox, oy, r * 2 + 3)}'
-        f'<text x="{round(ox + r * 2 + 6, 1)}" y="{round(oy + 4, 1)}" font-size="13" fill="{INK}" stroke="#fff" '
-        f'stroke-width="3" paint-order="stroke">{office_label}</text></g>'
-    )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text inside is escaped above
 
