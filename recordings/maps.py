@@ -115,7 +115,7 @@ def tiles(frame: Frame, url: str) -> list[tuple[str, float, float, float]]:
 
 def _radius(count: int) -> float:
     if count <= 50:
-        return 10.0
+        return 9.0
     if count <= 200:
         return 8.0
     if count <= 2000:
@@ -132,7 +132,8 @@ def _scale_bar(frame: Frame, latitude: float) -> str:
     x, y = 12, frame.height - 14
     label = escape(_("%(n)s km") % {"n": length})
     return (
-        f'<g class="map-scale" data-testid="map-scale"><path d="M{x} {y - 6}V{y}H{round(x + units, 1)}V{y - 6}" '
+        '<g class="map-scale" data-testid="map-scale" pointer-events="none">'
+        f'<path d="M{x} {y - 6}V{y}H{round(x + units, 1)}V{y - 6}" '
         f'fill="none" stroke="{INK}" stroke-width="2"/><text x="{x + 4}" y="{y - 8}" font-size="14" fill="{INK}" '
         f'stroke="#fff" stroke-width="3" paint-order="stroke">{label}</text></g>'
     )
@@ -197,18 +198,6 @@ def map_svg(school_map: SchoolMap, *, tile_url: str | None = None) -> SafeString
         )
         parts.append("</g>")
     r = _radius(len(placed))
-    # The office under the schools (a school next to it stays clickable), with its name.
-    ox, oy = frame.point(*office)
-    office_label = escape(_("Kantor Dukcapil"))
-    star = max(r * 1.6, 9)
-    right_half = ox > frame.width / 2  # the name goes on the side with room
-    parts.append(
-        f'<g class="map-office" data-testid="map-office"><title>{office_label}</title>{_star(ox, oy, star)}'
-        f'<text x="{round(ox - star - 4 if right_half else ox + star + 4, 1)}" y="{round(oy - star / 2, 1)}" '
-        f'text-anchor="{"end" if right_half else "start"}" font-size="15" fill="{INK}" '
-        f'stroke="#fff" stroke-width="3" paint-order="stroke">{office_label}</text></g>'
-    )
-    parts.append(_scale_bar(frame, office[0]))
     before, after = _link_prefix()
     query = f"?drive={school_map.drive.pk}"
     # Visited schools first, then the ones still needing a visit on top, so these stay visible.
@@ -222,6 +211,19 @@ def map_svg(school_map: SchoolMap, *, tile_url: str | None = None) -> SafeString
             f'data-school="{school.school_id}" data-marker="{school.marker}"><title>{escape(title)}</title>'
             f"{_shape(school.marker, x, y, r, fill)}</a>"
         )
+    # The office and the scale on top, letting clicks through to the schools under them.
+    ox, oy = frame.point(*office)
+    office_label = escape(_("Kantor Dukcapil"))
+    star = max(r * 1.2, 8)
+    right_half = ox > frame.width / 2  # the name goes on the side with room
+    parts.append(
+        f'<g class="map-office" data-testid="map-office" pointer-events="none"><title>{office_label}</title>'
+        f"{_star(ox, oy, star)}"
+        f'<text x="{round(ox - star - 4 if right_half else ox + star + 4, 1)}" y="{round(oy - star / 2, 1)}" '
+        f'text-anchor="{"end" if right_half else "start"}" font-size="15" fill="{INK}" '
+        f'stroke="#fff" stroke-width="3" paint-order="stroke">{office_label}</text></g>'
+    )
+    parts.append(_scale_bar(frame, office[0]))
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text inside is escaped above
 

@@ -206,3 +206,28 @@ def test_dashboard_with_map_keeps_its_query_bound(world, client, supervisor, dja
         client.get(reverse("progress_dashboard"), {"drive": drive.pk})
     with django_assert_max_num_queries(16):
         client.get(reverse("drive_detail", args=[drive.pk]))
+
+
+def test_a_tile_host_is_allowed_in_img_src_only_when_set():
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src']))"
+    )
+
+    def img_src(**env) -> list[str]:
+        environment = {**os.environ, "EKTP_ENV_FILE": "/dev/null", "DJANGO_SETTINGS_MODULE": "ektp_drives.settings"}
+        environment.update(env)
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=environment, capture_output=True, text=True
+        )
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    assert img_src(MAP_TILE_URL="") == ["'self'", "data:"]
+    assert img_src(MAP_TILE_URL="https://tile.example.org/{z}/{x}/{y}.png")[-1] == "https://tile.example.org"

@@ -14,7 +14,14 @@ from playwright.sync_api import expect
 
 from recordings.models import Visit
 from tests.conftest import login_in_browser
-from tests.factories import DriveFactory, RecordingFactory, SchoolFactory, StudentFactory, SupervisorFactory, VisitFactory
+from tests.factories import (
+    DriveFactory,
+    RecordingFactory,
+    SchoolFactory,
+    StudentFactory,
+    SupervisorFactory,
+    VisitFactory,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -39,9 +46,8 @@ def test_supervisor_clicks_a_school_on_the_map_and_lands_on_its_page(browser_pag
     visit = VisitFactory(drive=drive, school=visited, date=today - datetime.timedelta(days=1), status=Visit.Status.DONE)
     RecordingFactory(visit=visit, student=StudentFactory(school=visited))
     StudentFactory(school=visited)
-    VisitFactory(
-        drive=drive, school=postponed, status=Visit.Status.POSTPONED, postponement_reason=Visit.PostponementReason.POWER_CUT
-    )
+    reason = Visit.PostponementReason.POWER_CUT
+    VisitFactory(drive=drive, school=postponed, status=Visit.Status.POSTPONED, postponement_reason=reason)
     SupervisorFactory(username="kadis-peta")
     outside = []
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(page.live_server_url) else None)
