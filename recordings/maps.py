@@ -18,13 +18,15 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import formats
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ektp_drives.templatetags.numbers import decimal_text, percent_text
+from ektp_drives.templatetags.numbers import NBSP
 from recordings.selectors.map import NOT_VISITED, POSTPONED, VISITED, MapSchool, SchoolMap
+from recordings.selectors.progress import VisitState
 
 WIDTH = 600  # view-box units; markers and text are sized in these, so a phone still shows them
 MIN_ASPECT, MAX_ASPECT = 0.55, 1.1  # height ÷ width
@@ -179,15 +181,52 @@ def school_url(school_id: int, drive_id: int) -> str:
     return f"{before}{school_id}{after}?drive={drive_id}"
 
 
+class _Text:
+    """Numbers and labels as the pages print them, with the language's separators looked up once
+    (``percent_text`` per school costs more than the rest of a marker at 10,000 schools)."""
+
+    def __init__(self):
+        self.thousands = formats.get_format("THOUSAND_SEPARATOR")
+        self.point = formats.get_format("DECIMAL_SEPARATOR")
+        self.states = {state.value: escape(state.label) for state in VisitState}
+
+    def decimal(self, number, places: int) -> str:
+        text = f"{number:,.{places}f}"
+        return text.replace(",", "\0").replace(".", self.point).replace("\0", self.thousands)
+
+    def percent(self, number) -> str:
+        return f"{self.decimal(number, 2)}{NBSP}%"
+
+
+def _marker_defs(r: float) -> str:
+    """One shape per marker kind (a circle per completion band), placed with ``<use>`` per school."""
+    circles = "".join(
+        f'<circle id="v{i}" r="{r}" fill="{colour}" stroke="#fff" stroke-width="1"/>'
+        for i, (_lowest, colour, _label) in enumerate(BANDS)
+    )
+    square = _shape(NOT_VISITED, 0, 0, r, "").replace("<rect", '<rect id="n"', 1)
+    triangle = _shape(POSTPONED, 0, 0, r, "").replace("<path", '<path id="p"', 1)
+    return f"<defs>{circles}{square}{triangle}</defs>"
+
+
+def _band_index(completion: Decimal) -> int:
+    for index, (lowest, _colour, _label) in enumerate(BANDS):
+        if completion >= lowest:
+            return index
+    return len(BANDS) - 1
+
+
 def map_svg(school_map: SchoolMap, *, tile_url: str | None = None) -> SafeString:
     """The map as one ``<svg>`` element (scales to its container; hidden from screen readers)."""
     placed = school_map.placed
     office = school_map.office
     frame = fit([(float(s.latitude), float(s.longitude)) for s in placed] + [office])
     tile_url = settings.MAP_TILE_URL if tile_url is None else tile_url
+    r = _radius(len(placed))
     parts = [
         f'<svg class="school-map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {frame.width} {frame.height}" '
         f'preserveAspectRatio="xMidYMid meet" aria-hidden="true" focusable="false" data-testid="school-map-svg">',
+        _marker_defs(r),
         f'<rect width="{frame.width}" height="{frame.height}" fill="#f1f3f5"/>',
     ]
     if tile_url:
@@ -197,19 +236,20 @@ def map_svg(school_map: SchoolMap, *, tile_url: str | None = None) -> SafeString
             for href, x, y, size in tiles(frame, tile_url)
         )
         parts.append("</g>")
-    r = _radius(len(placed))
+    text = _Text()
     before, after = _link_prefix()
     query = f"?drive={school_map.drive.pk}"
+    x0, y0, scale = frame.x0, frame.y0, frame.scale
     # Visited schools first, then the ones still needing a visit on top, so these stay visible.
     order = {VISITED: 0, NOT_VISITED: 1, POSTPONED: 2}
     for school in sorted(placed, key=lambda s: order[s.marker]):
-        x, y = frame.point(school.latitude, school.longitude)
-        fill = band_colour(school.completion) if school.marker == VISITED else ""
-        title = f"{school.name} · {school.state_label} · {percent_text(school.completion)}"
+        x, y = mercator(float(school.latitude), float(school.longitude))
+        marker = school.marker
+        shape = f"v{_band_index(school.completion)}" if marker == VISITED else ("n" if marker == NOT_VISITED else "p")
         parts.append(
-            f'<a href="{before}{school.school_id}{after}{query}" tabindex="-1" class="map-school" '
-            f'data-school="{school.school_id}" data-marker="{school.marker}"><title>{escape(title)}</title>'
-            f"{_shape(school.marker, x, y, r, fill)}</a>"
+            f'<a href="{before}{school.school_id}{after}{query}" tabindex="-1"><title>{escape(school.name)} · '
+            f"{text.states[school.state]} · {text.percent(school.completion)}</title>"
+            f'<use href="#{shape}" x="{(x - x0) * scale:.1f}" y="{(y - y0) * scale:.1f}"/></a>'
         )
     # The office and the scale on top, letting clicks through to the schools under them.
     ox, oy = frame.point(*office)
@@ -228,15 +268,15 @@ def map_svg(school_map: SchoolMap, *, tile_url: str | None = None) -> SafeString
     return mark_safe("".join(parts))  # noqa: S308 - every text inside is escaped above
 
 
-def _distance_text(school: MapSchool) -> str:
+def _distance_text(school: MapSchool, text: _Text, straight: str) -> str:
     travel = school.travel
     if travel.km is None:
         if travel.minutes is not None:
             return escape(_("%(n)s menit") % {"n": travel.minutes})
         return "—"
-    km = decimal_text(travel.km, 1)
+    km = text.decimal(travel.km, 1)
     if travel.straight_line:
-        return f'± {km} km <span class="small text-body-secondary">({escape(_("garis lurus"))})</span>'
+        return f'± {km} km <span class="small text-body-secondary">({straight})</span>'
     return f"{km} km"
 
 
@@ -244,15 +284,16 @@ def map_table_rows(school_map: SchoolMap) -> SafeString:
     """The table's rows (name, kecamatan, completion, status, distance), built once as markup."""
     before, after = _link_prefix()
     query = f"?drive={school_map.drive.pk}"
-    no_point = escape(_("tanpa koordinat"))
+    no_point = f' <span class="badge text-bg-light border">{escape(_("tanpa koordinat"))}</span>'
+    straight = escape(_("garis lurus"))
+    text = _Text()
     rows = []
     for s in school_map.schools:
-        missing = "" if s.has_point else f' <span class="badge text-bg-light border">{no_point}</span>'
         rows.append(
-            f'<tr data-marker="{s.marker}"><th scope="row"><a href="{before}{s.school_id}{after}{query}">'
-            f"{escape(s.name)}</a>{missing}</th><td>{escape(s.kecamatan_name)}</td>"
-            f'<td class="text-end">{percent_text(s.completion)}</td><td>{escape(s.state_label)}</td>'
-            f'<td class="text-end">{_distance_text(s)}</td></tr>'
+            f'<tr><th scope="row"><a href="{before}{s.school_id}{after}{query}">{escape(s.name)}</a>'
+            f"{'' if s.has_point else no_point}</th><td>{escape(s.kecamatan_name)}</td>"
+            f'<td class="text-end">{text.percent(s.completion)}</td><td>{text.states[s.state]}</td>'
+            f'<td class="text-end">{_distance_text(s, text, straight)}</td></tr>'
         )
     return mark_safe("".join(rows))  # noqa: S308 - every text inside is escaped above
 

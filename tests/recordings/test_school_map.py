@@ -78,23 +78,35 @@ def test_the_selector_gives_each_school_its_state_marker_and_completion(world, d
     assert by_name["SMA Separuh"].travel.straight_line
 
 
+def _markers(svg: str) -> list[tuple[int, str]]:
+    """(school id, marker shape id) in drawing order."""
+    return [
+        (int(pk), shape)
+        for pk, shape in re.findall(r'<a href="/progres/sekolah/(\d+)/[^"]*"[^>]*>.*?<use href="#(\w+)"', svg)
+    ]
+
+
 def test_markers_differ_by_shape_not_only_colour_and_the_office_is_marked(world):
     drive, schools = world
     svg = map_svg(drive_map(drive), tile_url="")
-    markers = dict(re.findall(r'data-school="(\d+)" data-marker="(\w+)"', svg))
-    shape = dict(re.findall(r'data-school="(\d+)"[^>]*><title>[^<]*</title><(\w+)', svg))
-    assert shape[str(schools["SMA Selesai"].pk)] == "circle"
-    assert shape[str(schools["SMA Belum"].pk)] == "rect"
-    assert shape[str(schools["SMA Terjadwal"].pk)] == "rect"
-    assert shape[str(schools["SMA Ditunda"].pk)] == "path"
-    assert str(schools["SMA Tanpa Titik"].pk) not in markers  # no point: not drawn
-    assert f'fill="{band_colour(Decimal(100))}"' in svg and f'fill="{band_colour(Decimal(50))}"' in svg
+    shape = dict(_markers(svg))
+    defs = svg.split("<defs>")[1].split("</defs>")[0]
+    assert re.search(r'<circle id="v0"[^>]*fill="#146c43"', defs)  # 100 %
+    assert re.search(r'<rect id="n"[^>]*fill="#ffffff" stroke="#212529"', defs)  # hollow square
+    assert re.search(r'<path id="p"[^>]*fill="#6f42c1" stroke="#212529"', defs)  # triangle
+    assert shape[schools["SMA Selesai"].pk] == "v0"  # circle, 100 % band
+    assert shape[schools["SMA Separuh"].pk] == "v2"  # circle, 50–79 % band
+    assert shape[schools["SMA Belum"].pk] == "n"
+    assert shape[schools["SMA Terjadwal"].pk] == "n"
+    assert shape[schools["SMA Ditunda"].pk] == "p"
+    assert schools["SMA Tanpa Titik"].pk not in shape  # no point: not drawn
     assert 'data-testid="map-office"' in svg and "Kantor Dukcapil" in svg
     # Not visited and postponed schools are drawn last, on top of the visited ones.
-    order = re.findall(r'data-marker="(\w+)"', svg)
-    assert order == sorted(order, key=[VISITED, NOT_VISITED, POSTPONED].index)
-    # Each marker opens the school's progress page in this drive.
-    assert f'href="{reverse("progress_school", args=[schools["SMA Belum"].pk])}?drive={drive.pk}"' in svg
+    order = [s[0] for _pk, s in _markers(svg)]
+    assert order == sorted(order, key=["v", "n", "p"].index)
+    # Each marker opens the school's progress page in this drive; its title names it.
+    assert f'<a href="{reverse("progress_school", args=[schools["SMA Belum"].pk])}?drive={drive.pk}"' in svg
+    assert "<title>SMA Ditunda · Ditunda · 0,00" in svg
     assert "<image" not in svg  # no tile layer unless configured
 
 
@@ -136,7 +148,7 @@ def test_table_lists_every_school_with_status_and_distance(world, client, superv
     html = client.get(reverse("progress_dashboard"), {"drive": drive.pk}).content.decode()
     section = html.split('data-testid="school-map"')[1].split("</section>")[0]
     table = section.split('data-testid="school-map-table"')[1]
-    assert table.count("<tr data-marker=") == 6
+    assert table.split("<tbody>")[1].count("<tr>") == 6
     assert "SMA Tanpa Titik</a> <span" in table and "tanpa koordinat" in table
     assert "4,5 km" in table and "(garis lurus)" in table
     assert "Ditunda" in table and "Sedang dikunjungi" in table and "Dijadwalkan" in table

@@ -66,7 +66,8 @@ def test_supervisor_clicks_a_school_on_the_map_and_lands_on_its_page(browser_pag
     if SCREENSHOT_DIR:
         page.get_by_test_id("school-map").screenshot(path=os.path.join(SCREENSHOT_DIR, "map-360.png"))
 
-    page.locator(f'a.map-school[data-school="{waiting.pk}"]').click()
+    marker = reverse("progress_school", args=[waiting.pk])
+    page.get_by_test_id("school-map-svg").locator(f'a[href^="{marker}"]').click()
     page.wait_for_url(f"**{reverse('progress_school', args=[waiting.pk])}?drive={drive.pk}")
     expect(page.get_by_role("heading", level=1)).to_have_text("SMKN Peta Dua")
     page.get_by_test_id("school-profile-link").click()
