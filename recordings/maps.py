@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import Decimal
+from html import escape as html_escape  # Django's escape, without its lazy-text wrapper (10,000 calls)
 
 from django.conf import settings
 from django.urls import reverse
@@ -188,14 +189,15 @@ class _Text:
     def __init__(self):
         self.thousands = formats.get_format("THOUSAND_SEPARATOR")
         self.point = formats.get_format("DECIMAL_SEPARATOR")
-        self.states = {state.value: escape(state.label) for state in VisitState}
+        self.states = {state.value: escape(str(state.label)) for state in VisitState}  # str: not lazy
 
     def decimal(self, number, places: int) -> str:
         text = f"{number:,.{places}f}"
         return text.replace(",", "\0").replace(".", self.point).replace("\0", self.thousands)
 
-    def percent(self, number) -> str:
-        return f"{self.decimal(number, 2)}{NBSP}%"
+    def percent(self, hundredths: int) -> str:
+        """Hundredths of a percent as 79,38 % (up to 100 %: no thousands)."""
+        return f"{hundredths // 100}{self.point}{hundredths % 100:02d}{NBSP}%"
 
 
 def _marker_defs(r: float) -> str:
@@ -209,9 +211,12 @@ def _marker_defs(r: float) -> str:
     return f"<defs>{circles}{square}{triangle}</defs>"
 
 
-def _band_index(completion: Decimal) -> int:
-    for index, (lowest, _colour, _label) in enumerate(BANDS):
-        if completion >= lowest:
+_BAND_HUNDREDTHS = tuple(int(lowest * 100) for lowest, _colour, _label in BANDS)
+
+
+def _band_index(hundredths: int) -> int:
+    for index, lowest in enumerate(_BAND_HUNDREDTHS):
+        if hundredths >= lowest:
             return index
     return len(BANDS) - 1
 
@@ -245,10 +250,14 @@ def map_svg(school_map: SchoolMap, *, tile_url: str | None = None) -> SafeString
     for school in sorted(placed, key=lambda s: order[s.marker]):
         x, y = mercator(float(school.latitude), float(school.longitude))
         marker = school.marker
-        shape = f"v{_band_index(school.completion)}" if marker == VISITED else ("n" if marker == NOT_VISITED else "p")
+        shape = (
+            f"v{_band_index(school.completion_hundredths)}"
+            if marker == VISITED
+            else ("n" if marker == NOT_VISITED else "p")
+        )
         parts.append(
-            f'<a href="{before}{school.school_id}{after}{query}" tabindex="-1"><title>{escape(school.name)} · '
-            f"{text.states[school.state]} · {text.percent(school.completion)}</title>"
+            f'<a href="{before}{school.school_id}{after}{query}" tabindex="-1"><title>{html_escape(school.name)} · '
+            f"{text.states[school.state]} · {text.percent(school.completion_hundredths)}</title>"
             f'<use href="#{shape}" x="{(x - x0) * scale:.1f}" y="{(y - y0) * scale:.1f}"/></a>'
         )
     # The office and the scale on top, letting clicks through to the schools under them.
@@ -290,9 +299,9 @@ def map_table_rows(school_map: SchoolMap) -> SafeString:
     rows = []
     for s in school_map.schools:
         rows.append(
-            f'<tr><th scope="row"><a href="{before}{s.school_id}{after}{query}">{escape(s.name)}</a>'
-            f"{'' if s.has_point else no_point}</th><td>{escape(s.kecamatan_name)}</td>"
-            f'<td class="text-end">{text.percent(s.completion)}</td><td>{text.states[s.state]}</td>'
+            f'<tr><th scope="row"><a href="{before}{s.school_id}{after}{query}">{html_escape(s.name)}</a>'
+            f"{'' if s.has_point else no_point}</th><td>{html_escape(s.kecamatan_name)}</td>"
+            f'<td class="text-end">{text.percent(s.completion_hundredths)}</td><td>{text.states[s.state]}</td>'
             f'<td class="text-end">{_distance_text(s, text, straight)}</td></tr>'
         )
     return mark_safe("".join(rows))  # noqa: S308 - every text inside is escaped above
