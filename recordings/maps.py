@@ -301,8 +301,8 @@ def map_table_rows(school_map: SchoolMap) -> SafeString:
         rows.append(
             f'<tr><th scope="row"><a href="{before}{s.school_id}{after}{query}">{html_escape(s.name)}</a>'
             f"{'' if s.has_point else no_point}</th><td>{html_escape(s.kecamatan_name)}</td>"
-            f'<td class="text-end">{text.percent(s.completion_hundredths)}</td><td>{text.states[s.state]}</td>'
-            f'<td class="text-end">{_distance_text(s, text, straight)}</td></tr>'
+            f"<td>{text.percent(s.completion_hundredths)}</td><td>{text.states[s.state]}</td>"
+            f"<td>{_distance_text(s, text, straight)}</td></tr>"
         )
     return mark_safe("".join(rows))  # noqa: S308 - every text inside is escaped above
 
