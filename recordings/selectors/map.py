@@ -24,8 +24,11 @@ from schools.geo import Travel, office_point, travel_from_office
 VISITED, NOT_VISITED, POSTPONED = "visited", "not_visited", "postponed"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MapSchool:
+    """One school on the map. Plain fields, worked out once by the selector (the map and its
+    table read each several times for thousands of schools)."""
+
     school_id: int
     npsn: str
     name: str
@@ -37,39 +40,40 @@ class MapSchool:
     target: int
     done: int
     state: str  # a VisitState value
+    marker: str = ""  # VISITED (in progress or done) · POSTPONED (not visited, no new date) · NOT_VISITED
+    # Completion in hundredths of a percent, rounded half up as ``completion_percent`` does.
+    completion_hundredths: int = 0
+
+    @classmethod
+    def of(cls, *fields, state: str) -> MapSchool:
+        target, done = fields[8], fields[9]
+        hundredths = (done * 20000 + target) // (2 * target) if target > 0 else 0
+        return cls(*fields, state=state, marker=MARKERS[state], completion_hundredths=hundredths)
 
     @property
     def has_point(self) -> bool:
         return self.latitude is not None and self.longitude is not None
-
-    @cached_property
-    def completion_hundredths(self) -> int:
-        """Completion in hundredths of a percent, rounded half up as ``completion_percent`` does
-        (integers: the map formats thousands of them)."""
-        if self.target <= 0:
-            return 0
-        return (self.done * 20000 + self.target) // (2 * self.target)
 
     @property
     def completion(self) -> Decimal:
         return Decimal(self.completion_hundredths).scaleb(-2)
 
     @property
-    def marker(self) -> str:
-        """visited (in progress or done) · postponed (not visited, no new date) · not_visited."""
-        if self.state in (VisitState.VISITED, VisitState.IN_PROGRESS):
-            return VISITED
-        if self.state == VisitState.POSTPONED:
-            return POSTPONED
-        return NOT_VISITED
-
-    @property
     def state_label(self) -> str:
         return VisitState(self.state).label
 
-    @cached_property
+    @property
     def travel(self) -> Travel:
         return travel_from_office(self)
+
+
+MARKERS = {
+    VisitState.IN_PROGRESS.value: VISITED,
+    VisitState.VISITED.value: VISITED,
+    VisitState.PLANNED.value: NOT_VISITED,
+    VisitState.POSTPONED.value: POSTPONED,
+    VisitState.NOT_VISITED.value: NOT_VISITED,
+}
 
 
 @dataclass(frozen=True)
@@ -92,14 +96,24 @@ class SchoolMap:
 
 def _state(in_progress: bool, visited: bool, planned: bool, postponed: bool) -> str:
     if in_progress:
-        return VisitState.IN_PROGRESS
+        return VisitState.IN_PROGRESS.value
     if visited:
-        return VisitState.VISITED
+        return VisitState.VISITED.value
     if planned:
-        return VisitState.PLANNED
+        return VisitState.PLANNED.value
     if postponed:
-        return VisitState.POSTPONED
-    return VisitState.NOT_VISITED
+        return VisitState.POSTPONED.value
+    return VisitState.NOT_VISITED.value
+
+
+# The state of every combination of (in progress, visited, planned, postponed), worked out once.
+_STATES = {
+    (a, b, c, d): _state(a, b, c, d)
+    for a in (False, True)
+    for b in (False, True)
+    for c in (False, True)
+    for d in (False, True)
+}
 
 
 def drive_map(drive: Drive, *, schools=None, today: datetime.date | None = None) -> SchoolMap:
@@ -143,5 +157,5 @@ def drive_map(drive: Drive, *, schools=None, today: datetime.date | None = None)
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        found = [MapSchool(*row[:10], state=_state(*row[10:])) for row in cursor.fetchall()]
+        found = [MapSchool.of(*row[:10], state=_STATES[row[10:]]) for row in cursor.fetchall()]
     return SchoolMap(drive=drive, schools=found, office=office_point())

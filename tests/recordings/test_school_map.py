@@ -249,5 +249,5 @@ def test_the_maps_integer_completion_rounds_as_the_pages_do():
 
     for target in (0, 1, 3, 7, 61, 67, 99, 101):
         for done in range(target + 1):
-            school = MapSchool(1, "", "", "", None, None, None, None, target, done, VisitState.VISITED)
+            school = MapSchool.of(1, "", "", "", None, None, None, None, target, done, state=VisitState.VISITED)
             assert school.completion == completion_percent(done, target), (done, target)
