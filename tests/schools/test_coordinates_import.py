@@ -65,7 +65,7 @@ def test_a_good_file_previews_old_to_new_then_saves_all_in_one_go(client, superv
     two.refresh_from_db()
     assert (one.latitude, one.longitude) == (Decimal("-1.695600"), Decimal("103.264800"))
     assert (two.latitude, two.longitude) == (Decimal("-1.750000"), Decimal("103.150000"))
-    event = pghistory.models.Events.objects.filter(pgh_obj_model="schools.School", pgh_obj_id=two.pk).last()
+    event = pghistory.models.Events.objects.get(pgh_obj_model="schools.School", pgh_obj_id=two.pk, pgh_label="update")
     assert event.pgh_context["user"] == supervisor.pk
     assert event.pgh_context["coordinates_import"] == "koordinat.csv"
 

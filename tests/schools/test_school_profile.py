@@ -45,7 +45,9 @@ def test_supervisor_edits_every_field_stored_in_normal_form_with_history(client,
     assert school.contact_phone == "+6281234567890"
     assert (school.latitude, school.longitude) == (Decimal("-1.695600"), Decimal("103.264800"))
     assert (school.distance_km, school.travel_minutes) == (Decimal("12.5"), 25)
-    event = pghistory.models.Events.objects.filter(pgh_obj_model="schools.School", pgh_obj_id=school.pk).last()
+    event = pghistory.models.Events.objects.get(
+        pgh_obj_model="schools.School", pgh_obj_id=school.pk, pgh_label="update"
+    )
     assert event.pgh_label == "update"
     assert event.pgh_context["user"] == supervisor.pk
     assert event.pgh_diff["contact_phone"] == ["", "+6281234567890"]
