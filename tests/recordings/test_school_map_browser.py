@@ -1,6 +1,7 @@
 """In headless Chromium at 360 px: a supervisor opens the dashboard's school map, clicks a school
 not yet visited, lands on its progress page and opens its profile. The map scales to the phone
-(no sideways scrolling) and works offline (no request leaves the app)."""
+(no sideways scrolling) and works offline (no request leaves the app); axe-core finds no WCAG
+2.1 AA violation on the map's pages, the profile, its form and the coordinate import."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from playwright.sync_api import expect
 
 from recordings.models import Visit
 from tests.conftest import login_in_browser
+from tests.ektp_drives.test_accessibility_browser import AXE, RUN_AXE, WIDTHS
 from tests.factories import (
     DriveFactory,
     RecordingFactory,
@@ -77,3 +79,27 @@ def test_supervisor_clicks_a_school_on_the_map_and_lands_on_its_page(browser_pag
     if SCREENSHOT_DIR:
         page.screenshot(path=os.path.join(SCREENSHOT_DIR, "profile-360.png"), full_page=True)
     assert outside == []
+
+    # axe-core (WCAG 2.1 AA) on the map, the profile, its form and the import, at both widths; the
+    # injected script needs a context that bypasses the CSP (as the accessibility test does).
+    context = page.context.browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta", bypass_csp=True)
+    checker = context.new_page()
+    checker.live_server_url = page.live_server_url
+    login_in_browser(checker, "kadis-peta")
+    checker.wait_for_url(page.live_server_url + "/")
+    problems = []
+    paths = [
+        reverse("progress_dashboard"),
+        reverse("drive_detail", args=[drive.pk]),
+        reverse("schools:school_profile", args=[waiting.npsn]),
+        reverse("schools:school_profile_edit", args=[waiting.npsn]),
+        reverse("schools:coordinates_import"),
+    ]
+    for path in paths:
+        for width in WIDTHS:
+            checker.set_viewport_size({"width": width, "height": 900})
+            checker.goto(page.live_server_url + path)
+            checker.add_script_tag(path=str(AXE))
+            problems += [f"{path} @{width}px: {v}" for v in checker.evaluate(RUN_AXE)]
+    context.close()
+    assert not problems, "\n".join(problems)
