@@ -204,6 +204,14 @@ OFFICE_LONGITUDE = env.float("OFFICE_LONGITUDE", default=103.2648)
 # host is then allowed in the Content-Security-Policy's img-src.
 MAP_TILE_URL = env("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="")
+if MAP_TILE_URL:
+    from urllib.parse import urlsplit
+
+    _tiles = urlsplit(MAP_TILE_URL.replace("{s}", "a"))
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
+# The regency's rough bounding box (south, west, north, east; decimal degrees): a school placed
+# outside it is flagged as a likely slip. Default: Kabupaten Batanghari.
+REGENCY_BOUNDS = tuple(env.list("REGENCY_BOUNDS", cast=float, default=[-2.2, 102.45, -1.2, 103.85]))
 # Where notices to schools come from, and the link to the app they carry (no trailing slash).
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ektp-drives@localhost")
 # E-mail goes to the console unless EMAIL_URL names a server (smtp://user:pass@host:587).

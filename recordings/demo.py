@@ -10,6 +10,7 @@ import datetime
 import random
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
@@ -56,6 +57,24 @@ DISTANCE_KM = {
     "Muara Bulian": (2, 12), "Pemayung": (18, 35), "Bajubang": (25, 45), "Maro Sebo Ilir": (30, 45),
     "Muara Tembesi": (35, 50), "Maro Sebo Ulu": (40, 60), "Mersam": (50, 70), "Batin XXIV": (60, 85),
 }  # fmt: skip
+
+# Demo data: synthetic school coordinates, scattered (deterministically, by NPSN) within ~4 km of
+# the approximate real centre of each kecamatan of Batanghari. Not the schools' real positions.
+KECAMATAN_CENTRES = {
+    "Muara Bulian": (-1.7000, 103.2700), "Pemayung": (-1.6300, 103.4000), "Bajubang": (-1.8100, 103.3300),
+    "Maro Sebo Ilir": (-1.5800, 103.2500), "Muara Tembesi": (-1.7200, 103.1200), "Maro Sebo Ulu": (-1.6300, 102.9800),
+    "Mersam": (-1.5300, 102.9000), "Batin XXIV": (-1.8300, 102.8000),
+}  # fmt: skip
+
+
+def _place_demo_schools(schools: list[School], kecamatan_names: dict[int, str]) -> None:
+    """Give each demo school a synthetic point near its kecamatan's centre (demo data only)."""
+    for school in schools:
+        lat, lon = KECAMATAN_CENTRES[kecamatan_names[school.desa.kecamatan_id]]
+        spot = random.Random(int(school.npsn))  # noqa: S311 - deterministic demo data, its own stream
+        school.latitude = round(Decimal(lat + spot.uniform(-0.035, 0.035)), 6)
+        school.longitude = round(Decimal(lon + spot.uniform(-0.035, 0.035)), 6)
+
 
 FIRST_NAMES_M = [
     "Ahmad", "Rizki", "Muhammad", "Fajar", "Dimas", "Bayu", "Andi", "Arif", "Ilham", "Yoga", "Reza", "Hendra",
@@ -231,6 +250,7 @@ def seed_demo_season() -> SeedResult:
                 distance_km=rng.randint(low * 10, high * 10) / 10,
             )
         )
+    _place_demo_schools(schools, {k.pk: name for name, k in kecamatan_by_name.items()})
     School.objects.bulk_create(schools)
     schools.sort(key=lambda s: (float(s.distance_km), s.npsn))
 

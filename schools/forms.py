@@ -4,6 +4,7 @@ admin accounts, first-login password."""
 from __future__ import annotations
 
 import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -11,6 +12,8 @@ from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ektp_drives.phones import normalize_phone
+from schools.geo import parse_coordinate
 from schools.importing.readers import WEB_MAX_BYTES
 from schools.importing.rows import ERROR, RowJudge, clean_number
 from schools.models import PersonalDataAccess, School, Student
@@ -256,3 +259,110 @@ class OwnPasswordChangeForm(FirstPasswordForm, PasswordChangeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["old_password"].label = _("Kata sandi sekarang")
+
+
+def _coordinate_text(value) -> str:
+    """A stored coordinate as Indonesians write it (comma decimals, no trailing zeros)."""
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f") if value else "0"
+    return text.replace(".", ",")
+
+
+class SchoolProfileForm(BootstrapMixin, forms.Form):
+    """A school's profile: address, contact, location and travel from the office. ``fields`` names
+    the ones the user may change (``school_profile_editable_fields``); the others are left out."""
+
+    DECIMAL_ATTRS = {"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"}
+
+    address = forms.CharField(label=_("Alamat"), required=False, max_length=300)
+    contact_name = forms.CharField(label=_("Narahubung"), required=False, max_length=150)
+    contact_phone = forms.CharField(
+        label=_("Telepon narahubung"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        help_text=_("Nomor Indonesia, mis. 0812 3456 7890 atau (0743) 21234. Disimpan sebagai +62…."),
+    )
+    latitude = forms.CharField(
+        label=_("Lintang"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs=DECIMAL_ATTRS),
+        help_text=_("Derajat desimal, negatif di selatan khatulistiwa, mis. -1,6956 (titik atau koma)."),
+    )
+    longitude = forms.CharField(
+        label=_("Bujur"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs=DECIMAL_ATTRS),
+        help_text=_("Derajat desimal, mis. 103,2648."),
+    )
+    distance_km = forms.CharField(
+        label=_("Jarak tempuh dari kantor Dukcapil (km)"),
+        required=False,
+        max_length=10,
+        widget=forms.TextInput(attrs=DECIMAL_ATTRS),
+        help_text=_("Jarak lewat jalan, mis. 35,5. Kosong: ditampilkan jarak garis lurus dari koordinat."),
+    )
+    travel_minutes = forms.IntegerField(
+        label=_("Waktu tempuh dari kantor Dukcapil (menit)"),
+        required=False,
+        min_value=0,
+        max_value=24 * 60,
+        error_messages={"invalid": _("Isi waktu tempuh dalam menit (angka bulat).")},
+    )
+
+    def __init__(self, *args, fields=(), school=None, **kwargs):
+        if school is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "address": school.address,
+                "contact_name": school.contact_name,
+                "contact_phone": school.contact_phone,
+                "latitude": _coordinate_text(school.latitude),
+                "longitude": _coordinate_text(school.longitude),
+                "distance_km": _coordinate_text(school.distance_km),
+                "travel_minutes": school.travel_minutes,
+            }
+        super().__init__(*args, **kwargs)
+        for name in list(self.fields):
+            if name not in fields:
+                del self.fields[name]
+
+    def clean_contact_phone(self):
+        value = self.cleaned_data["contact_phone"].strip()
+        return normalize_phone(value) if value else ""
+
+    def clean_latitude(self):
+        return parse_coordinate(self.cleaned_data["latitude"], kind="latitude")
+
+    def clean_longitude(self):
+        return parse_coordinate(self.cleaned_data["longitude"], kind="longitude")
+
+    def clean_distance_km(self):
+        text = self.cleaned_data["distance_km"].strip().replace(",", ".")
+        if not text:
+            return None
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise forms.ValidationError(_("Isi jarak dalam kilometer, mis. 35,5.")) from None
+        if not value.is_finite() or value < 0 or value >= 100000:
+            raise forms.ValidationError(_("Jarak harus antara 0 dan 99.999,9 km."))
+        return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+    def clean(self):
+        data = super().clean()
+        checked = "latitude" in self.fields and not self.errors.get("latitude") and not self.errors.get("longitude")
+        if checked and (data.get("latitude") is None) != (data.get("longitude") is None):
+            missing = "longitude" if data.get("longitude") is None else "latitude"
+            self.add_error(missing, _("Isi lintang dan bujur bersama-sama, atau kosongkan keduanya."))
+        return data
+
+
+class CoordinateImportForm(BootstrapMixin, forms.Form):
+    file = forms.FileField(
+        label=_("Berkas koordinat sekolah"),
+        help_text=_("CSV (atau XLSX) dengan kolom NPSN, Lintang, Bujur, seperti profil sekolah di Dapodik."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.xls,.ods,text/csv"}),
+    )

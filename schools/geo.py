@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 EARTH_RADIUS_KM = 6371.0088
+COORDINATE_LABELS = {"latitude": gettext_lazy("Lintang"), "longitude": gettext_lazy("Bujur")}
 
 
 def straight_line_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -55,3 +60,48 @@ def travel_from_office(school) -> Travel:
         km = straight_line_km(lat, lon, float(school.latitude), float(school.longitude))
         return Travel(km=Decimal(str(round(km, 1))), minutes=None, straight_line=True)
     return Travel(km=None, minutes=None, straight_line=False)
+
+
+# --- coordinates typed or imported ------------------------------------------------------------
+
+COORDINATE_RANGES = {"latitude": (-90, 90), "longitude": (-180, 180)}
+_COORDINATE = re.compile(r"^[+-]?(\d{1,3})(?:[.,](\d{1,12}))?$")
+
+
+def parse_coordinate(value, *, kind: str) -> Decimal | None:
+    """A latitude or longitude in decimal degrees from what people type or Dapodik shows:
+    ``-1,6956`` and ``-1.6956`` alike; None for an empty value. Raises ValidationError naming the
+    problem (not a number, out of range) in the user's words."""
+    label = COORDINATE_LABELS[kind]
+    if value is None:
+        return None
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        text = format(Decimal(str(value)), "f")
+    else:
+        text = str(value).strip().replace("\u2212", "-").replace(" ", "")
+    if not text:
+        return None
+    match = _COORDINATE.match(text)
+    if not match:
+        raise ValidationError(
+            _("%(label)s “%(value)s” bukan angka derajat desimal (contoh: -1,6956).")
+            % {"label": label, "value": str(value).strip()[:40]},
+            code="coordinate_not_number",
+        )
+    number = Decimal(text.replace(",", "."))
+    low, high = COORDINATE_RANGES[kind]
+    if not low <= number <= high:
+        raise ValidationError(
+            _("%(label)s %(value)s di luar rentang %(low)s sampai %(high)s.")
+            % {"label": label, "value": str(value).strip()[:40], "low": low, "high": high},
+            code="coordinate_range",
+        )
+    return number.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+
+
+def in_regency(latitude, longitude) -> bool:
+    """Whether a point lies inside the regency's rough bounding box (``REGENCY_BOUNDS``: south,
+    west, north, east); a point outside is most likely a typing slip (a missing minus sign, lat and
+    lon swapped) and is flagged, not refused."""
+    south, west, north, east = settings.REGENCY_BOUNDS
+    return south <= float(latitude) <= north and west <= float(longitude) <= east

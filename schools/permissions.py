@@ -126,3 +126,38 @@ def schools_for_student_list_upload(user) -> QuerySet[School]:
 def can_decide_student_left(user) -> bool:
     """Confirm or dismiss "left" proposals: supervisors."""
     return is_supervisor(user)
+
+
+# --- school profile and locations ---------------------------------------------------------------
+
+# What a supervisor edits on a school's profile; a school admin edits only the contact.
+SCHOOL_PROFILE_FIELDS = (
+    "address",
+    "contact_name",
+    "contact_phone",
+    "latitude",
+    "longitude",
+    "distance_km",
+    "travel_minutes",
+)
+SCHOOL_CONTACT_FIELDS = ("contact_name", "contact_phone")
+
+
+def school_profile_editable_fields(user, school: School) -> tuple[str, ...]:
+    """The profile fields ``user`` may change on ``school``: all for supervisors and superusers,
+    the contact for an admin of that school, none otherwise (operators read)."""
+    role = user_role(user)
+    if role in (Role.SUPERUSER, Role.SUPERVISOR):
+        return SCHOOL_PROFILE_FIELDS
+    if role == Role.SCHOOL_ADMIN and school.admin_links.filter(user=user).exists():
+        return SCHOOL_CONTACT_FIELDS
+    return ()
+
+
+def can_edit_school_profile(user, school: School) -> bool:
+    return bool(school_profile_editable_fields(user, school))
+
+
+def can_import_school_coordinates(user) -> bool:
+    """Importing coordinates of many schools at once: supervisors and superusers."""
+    return is_supervisor(user)

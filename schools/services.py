@@ -24,13 +24,16 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ektp_drives.personal_data import mask_personal_numbers
+from ektp_drives.phones import normalize_phone
 from schools import selectors
+from schools.importing import coordinates
 from schools.importing.plan import (
     CONFLICTED,
     NEW,
@@ -772,3 +775,85 @@ def uploads_purge(*, now: datetime.datetime | None = None, days: int = UPLOAD_RE
         upload.save(update_fields=["file", "file_purged_at"])
         purged += 1
     return purged
+
+
+# --- school profile (address, contact, location, travel) ----------------------------------------
+
+SCHOOL_PROFILE_FIELDS = frozenset(
+    {"address", "contact_name", "contact_phone", "latitude", "longitude", "distance_km", "travel_minutes"}
+)
+
+
+def school_profile_update(*, school: School, by, **fields) -> list[str]:
+    """Change a school's profile fields (``SCHOOL_PROFILE_FIELDS``); return the names that changed.
+
+    The contact phone is stored in its normal form (``normalize_phone``; a malformed number raises
+    ValidationError); latitude and longitude are set together or cleared together. The school's
+    row is locked, and the history entry (pghistory) carries ``by``.
+    """
+    unknown = set(fields) - SCHOOL_PROFILE_FIELDS
+    if unknown:
+        raise TypeError(f"school_profile_update() cannot change {sorted(unknown)}")
+    if fields.get("contact_phone"):
+        try:
+            fields["contact_phone"] = normalize_phone(fields["contact_phone"])
+        except ValidationError as exc:
+            raise ValidationError({"contact_phone": exc.messages}) from None
+    user_id = by.pk if getattr(by, "is_authenticated", False) else None
+    with transaction.atomic(), pghistory.context(user=user_id):
+        locked = School.objects.select_for_update().get(pk=school.pk)
+        changed = [name for name, value in fields.items() if getattr(locked, name) != value]
+        for name in changed:
+            setattr(locked, name, fields[name])
+        if (locked.latitude is None) != (locked.longitude is None):
+            raise ValidationError(_("Isi lintang dan bujur bersama-sama, atau kosongkan keduanya."))
+        if changed:
+            locked.save(update_fields=changed)
+    for name in changed:
+        setattr(school, name, fields[name])
+    return changed
+
+
+# --- school coordinates from a file (supervisors) ------------------------------------------------
+
+
+class CoordinatesChanged(Exception):
+    """A school's coordinates changed between the preview and the import: nothing was written."""
+
+
+def school_coordinates_preview(*, data: bytes, name: str) -> coordinates.CoordinatePlan:
+    """Read and judge a coordinates file against every school (two queries); nothing is written.
+    Raises UnreadableFile."""
+    lines = coordinates.read_lines(data, name)
+    schools = {
+        npsn: (pk, school_name, latitude, longitude)
+        for pk, npsn, school_name, latitude, longitude in School.objects.values_list(
+            "pk", "npsn", "name", "latitude", "longitude"
+        )
+    }
+    return coordinates.judge(lines, schools=schools)
+
+
+def school_coordinates_import(*, changes: list[coordinates.CoordinateChange], by, source: str = "") -> int:
+    """Write the previewed changes in one transaction; return how many schools changed.
+
+    The schools' rows are locked (in id order) and compared with the values the preview showed:
+    when any differs (someone edited a school meanwhile), nothing is written and
+    ``CoordinatesChanged`` is raised. Re-importing the same file afterwards finds nothing to change.
+    """
+    if not changes:
+        return 0
+    user_id = by.pk if getattr(by, "is_authenticated", False) else None
+    by_id = {change.school_id: change for change in changes}
+    with transaction.atomic(), pghistory.context(user=user_id, coordinates_import=source[:100]):
+        locked = list(School.objects.select_for_update().filter(pk__in=list(by_id)).order_by("pk"))
+        if len(locked) != len(by_id):
+            raise CoordinatesChanged
+        for school in locked:
+            change = by_id[school.pk]
+            if (school.latitude, school.longitude) != (change.old_latitude, change.old_longitude):
+                raise CoordinatesChanged
+            school.latitude, school.longitude = change.latitude, change.longitude
+        School.objects.bulk_update(locked, ["latitude", "longitude"], batch_size=1000)
+    logger.info("coordinates of %s schools imported by %s", len(locked), by)
+    return len(locked)

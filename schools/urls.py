@@ -1,6 +1,6 @@
 from django.urls import path
 
-from schools import views, views_access, views_accounts, views_students
+from schools import views, views_access, views_accounts, views_profile, views_students
 
 app_name = "schools"
 
@@ -20,6 +20,10 @@ urlpatterns = [
     path("sekolah/<str:npsn>/peserta-didik/", views.school_students, name="school_students"),
     path("sekolah/<str:npsn>/peserta-didik/<int:pk>/", views_students.student_detail, name="student_detail"),
     path("sekolah/<str:npsn>/peserta-didik/<int:pk>/ubah/", views_students.student_edit, name="student_edit"),
+    path("sekolah/<str:npsn>/profil/", views_profile.school_profile, name="school_profile"),
+    path("sekolah/<str:npsn>/profil/ubah/", views_profile.school_profile_edit, name="school_profile_edit"),
+    path("koordinat-sekolah/impor/", views_profile.coordinates_import, name="coordinates_import"),
+    path("koordinat-sekolah/templat.csv", views_profile.coordinates_template, name="coordinates_template"),
     path("akses-data-pribadi/", views_access.access_log, name="access_log"),
     path("akun-sekolah/", views_accounts.account_list, name="account_list"),
     path("akun-sekolah/baru/", views_accounts.account_create, name="account_create"),

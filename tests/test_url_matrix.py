@@ -111,6 +111,10 @@ EXPECTED: dict[str, dict[str, int | tuple[int, int]]] = {
     "schools:school_students": {"anon": 302, "admin_a": A_ONLY, "admin_b": B_ONLY, "operator": 200, "supervisor": 200, "superuser": 200},
     "schools:student_detail": {"anon": 302, "admin_a": A_ONLY, "admin_b": B_ONLY, "operator": 200, "supervisor": 200, "superuser": 200},
     "schools:student_edit": {"anon": 302, "admin_a": A_ONLY, "admin_b": B_ONLY, "operator": 403, "supervisor": 200, "superuser": 200},
+    "schools:school_profile": {"anon": 302, "admin_a": A_ONLY, "admin_b": B_ONLY, "operator": 200, "supervisor": 200, "superuser": 200},
+    "schools:school_profile_edit": {"anon": 302, "admin_a": A_ONLY, "admin_b": B_ONLY, "operator": 403, "supervisor": 200, "superuser": 200},
+    "schools:coordinates_import": {"anon": 302, "admin_a": 403, "admin_b": 403, "operator": 403, "supervisor": 200, "superuser": 200},
+    "schools:coordinates_template": {"anon": 302, "admin_a": 403, "admin_b": 403, "operator": 403, "supervisor": 200, "superuser": 200},
     "schools:access_log": {"anon": 302, "admin_a": 403, "admin_b": 403, "operator": 403, "supervisor": 200, "superuser": 200},
     "schools:account_list": {"anon": 302, "admin_a": 403, "admin_b": 403, "operator": 403, "supervisor": 200, "superuser": 200},
     "schools:account_create": {"anon": 302, "admin_a": 403, "admin_b": 403, "operator": 403, "supervisor": 200, "superuser": 200},
@@ -332,14 +336,19 @@ POST_DENIED: dict[str, dict[str, int | tuple[int, int]]] = {
 }
 
 # GET-only views (``require_GET``): a POST is refused with 405 before any check.
-GET_ONLY = {"schools:template_download", "schools:upload_problem_rows", "schools:upload_file"}
+GET_ONLY = {
+    "schools:template_download",
+    "schools:upload_problem_rows",
+    "schools:upload_file",
+    "schools:coordinates_template",
+}
 
 
 def database_state() -> dict:
     from django.contrib.auth import get_user_model
 
     from recordings.models import Drive, Kit, Recording, Visit, VisitKit, VisitNotice
-    from schools.models import LeftProposal, Student, StudentListUpload
+    from schools.models import LeftProposal, School, Student, StudentListUpload
 
     return {
         "drives": list(Drive.objects.order_by("pk").values()),
@@ -348,6 +357,7 @@ def database_state() -> dict:
         "kits": list(Kit.objects.order_by("pk").values_list("pk", "name", "status", "note")),
         "recordings": Recording.objects.count(),
         "students": Student.objects.count(),
+        "schools": list(School.objects.order_by("pk").values_list("pk", "contact_phone", "latitude", "address")),
         "uploads": list(StudentListUpload.objects.order_by("pk").values_list("pk", "status")),
         "sheets": list(FieldSheetUpload.objects.order_by("pk").values_list("pk", "status")),
         "conflicts": list(NikConflict.objects.order_by("pk").values_list("pk", "status")),

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from recordings.charts import progress_chart_svg
+from recordings.maps import map_when_shown
 from recordings.models import Drive, Recording, Visit
 from recordings.permissions import drives_visible_to
 from recordings.selectors import (
@@ -234,6 +235,7 @@ def dashboard(request):
                 whole_drive=scope.is_staff,
             ),
             "postponed_visits": _postponed_visits(scope),
+            "school_map": map_when_shown(drive, schools=scope.school_ids, today=today),
             "can_export_students": scope.is_staff or bool(scope.school_ids),
             "left_review_url": left_review_url(request.user),
         }
