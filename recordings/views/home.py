@@ -10,7 +10,7 @@ from recordings.permissions import visits_visible_to
 from recordings.selectors.home import last_list_upload, operator_visits, postponed_without_date, supervisor_todo
 from recordings.selectors.progress import Headline
 from recordings.selectors.progress_table import school_table, table_summary
-from recordings.views.progress import left_review_url, progress_scope
+from recordings.views.progress import left_review_url, progress_scope, scope_sums
 from schools.permissions import schools_visible_to
 from schools.roles import Role, is_supervisor, user_role
 
@@ -28,7 +28,8 @@ def home(request):
     drive = scope.drive
     headline = None
     if drive is not None:
-        summary = table_summary(school_table(drive, schools=scope.school_ids), drive)
+        rows = school_table(drive, schools=scope.school_ids)
+        summary = table_summary(rows, drive, sums=scope_sums(scope, rows, today=timezone.localdate()))
         headline = Headline(
             drive=drive,
             progress=summary.progress,
