@@ -294,5 +294,9 @@ class Migration(migrations.Migration):
             model_name="drivekecamatantally",
             constraint=models.UniqueConstraint(fields=("drive", "kecamatan"), name="drive_kecamatan_tally_unique"),
         ),
+        migrations.AddIndex(
+            model_name="visit",
+            index=models.Index(fields=["drive", "status"], name="visit_drive_status"),
+        ),
         migrations.RunSQL(_sql(), REVERSE_SQL),
     ]

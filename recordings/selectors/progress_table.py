@@ -42,7 +42,6 @@ from recordings.selectors.progress import (
     SchoolProgressRow,
     SchoolVisits,
     VisitState,
-    drive_school_visits,
 )
 
 _DECIMAL = DecimalField(max_digits=14, decimal_places=4)
@@ -331,33 +330,80 @@ def table_summary(
     )
 
 
+def _page_extras(drive: Drive, school_ids: list[int], today: datetime.date) -> dict[int, tuple[int, SchoolVisits]]:
+    """{school id: (recorded today, SchoolVisits)} for one page's schools (one statement).
+
+    The same rules as ``drive_school_visits`` (last visit started, next planned visit from today,
+    counts by status and postponement reason) and ``DriveSchoolDay.recorded`` for today.
+    """
+    status = Visit.Status
+    visited = list(Visit.VISITED_STATUSES)
+    sql = f"""
+        SELECT p.school_id, COALESCE(d.recorded, 0),
+            v.last_visit, v.next_visit, v.visits_done, v.in_progress, v.planned, v.postponed, v.reasons
+        FROM unnest(%s::bigint[]) AS p(school_id)
+        LEFT JOIN {DriveSchoolDay._meta.db_table} d ON d.drive_id = %s AND d.school_id = p.school_id AND d.day = %s
+        LEFT JOIN (
+            SELECT school_id,
+                MAX(date) FILTER (WHERE status = ANY(%s)) AS last_visit,
+                MIN(date) FILTER (WHERE status = %s AND date >= %s) AS next_visit,
+                COUNT(*) FILTER (WHERE status = %s) AS visits_done,
+                COUNT(*) FILTER (WHERE status = %s) AS in_progress,
+                COUNT(*) FILTER (WHERE status = %s AND date >= %s) AS planned,
+                COUNT(*) FILTER (WHERE status = %s) AS postponed,
+                array_agg(postponement_reason) FILTER (WHERE status = %s) AS reasons
+            FROM {Visit._meta.db_table}
+            WHERE drive_id = %s AND school_id = ANY(%s::bigint[])
+            GROUP BY school_id
+        ) v ON v.school_id = p.school_id
+    """  # noqa: S608 - table names and fixed fragments; values are parameters
+    params = [
+        school_ids, drive.pk, today, visited, status.PLANNED, today, status.DONE, status.IN_PROGRESS,
+        status.PLANNED, today, status.POSTPONED, status.POSTPONED, drive.pk, school_ids,
+    ]  # fmt: skip
+    reasons = Visit.PostponementReason.values
+    result = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for school_id, recorded_today, last, upcoming, done, in_progress, planned, postponed, codes in cursor:
+            codes = codes or []
+            visits = SchoolVisits(
+                last_visit=last,
+                next_visit=upcoming,
+                visits_done=done or 0,
+                in_progress=in_progress or 0,
+                planned=planned or 0,
+                postponed=postponed or 0,
+                postponed_by_reason=tuple((c, codes.count(c)) for c in reasons if c in codes),
+            )
+            result[school_id] = (recorded_today, visits)
+    return result
+
+
 def table_page_rows(page_rows, drive: Drive, *, today: datetime.date | None = None) -> list[SchoolProgressRow]:
-    """``SchoolProgressRow`` for the tally rows of one page (one query for their visits)."""
+    """``SchoolProgressRow`` for the tally rows of one page (one statement for their visits and today)."""
     page_rows = list(page_rows)
-    recorded_today = dict(
-        DriveSchoolDay.objects.filter(
-            drive_id=drive.pk, day=today or timezone.localdate(), school_id__in=[r.school_id for r in page_rows]
-        ).values_list("school_id", "recorded")
-    )
-    visits = drive_school_visits(drive, schools=[r.school_id for r in page_rows], today=today)
-    return [
-        SchoolProgressRow(
-            school_id=r.school_id,
-            npsn=r.npsn,
-            name=r.school_name,
-            level=r.level,
-            status=r.school_status,
-            kecamatan_id=r.kecamatan_id,
-            kecamatan_name=r.kecamatan_name,
-            latitude=None,
-            longitude=None,
-            progress=Progress(
-                recorded_today=recorded_today.get(r.school_id, 0), **{code: getattr(r, code) for code in STORED_COUNTS}
-            ),
-            visits=visits.get(r.school_id) or SchoolVisits(),
+    extras = _page_extras(drive, [r.school_id for r in page_rows], today or timezone.localdate())
+    none = (0, SchoolVisits())
+    rows = []
+    for r in page_rows:
+        recorded_today, visits = extras.get(r.school_id, none)
+        rows.append(
+            SchoolProgressRow(
+                school_id=r.school_id,
+                npsn=r.npsn,
+                name=r.school_name,
+                level=r.level,
+                status=r.school_status,
+                kecamatan_id=r.kecamatan_id,
+                kecamatan_name=r.kecamatan_name,
+                latitude=None,
+                longitude=None,
+                progress=Progress(recorded_today=recorded_today, **{code: getattr(r, code) for code in STORED_COUNTS}),
+                visits=visits,
+            )
         )
-        for r in page_rows
-    ]
+    return rows
 
 
 def table_kecamatan(rows, drive: Drive, *, today: datetime.date | None = None) -> list[KecamatanProgressRow]:

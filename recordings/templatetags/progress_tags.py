@@ -2,11 +2,13 @@
 
 from decimal import Decimal
 
-from django import template
+from django import forms, template
 from django.urls import reverse
 from django.utils import dateformat, formats
+from django.utils.dates import MONTHS, WEEKDAYS
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from ektp_drives.templatetags.numbers import NBSP, grouped, percent_text
 
@@ -19,6 +21,12 @@ def _colour(value: Decimal) -> str:
     if value >= 50:
         return "#b35c00"  # amber
     return "#b02a37"  # red
+
+
+def _percent2(value: Decimal, thousands: str, point: str) -> str:
+    """``percent_text`` for a value already rounded to two places (Progress.completion, chart points)."""
+    text = f"{value:,.2f}".replace(",", "\0").replace(".", point).replace("\0", thousands)
+    return f"{text}{NBSP}%"
 
 
 def _bar(value: Decimal, shown: str) -> str:
@@ -77,9 +85,7 @@ class _Cells:
         self.codes = [f.code for figures in figure_lists for f in figures]
 
     def percent(self, value: Decimal) -> str:
-        """``percent_text`` for a value already rounded to two places (Progress.completion)."""
-        text = f"{value:,.2f}".replace(",", "\0").replace(".", self.point).replace("\0", self.thousands)
-        return f"{text}{NBSP}%"
+        return _percent2(value, self.thousands, self.point)
 
     def __call__(self, progress) -> str:
         cells = []
@@ -171,23 +177,31 @@ def figure_number(value) -> str:
     return grouped(value) if isinstance(value, int) else value
 
 
+def _sort_th(h, numeric=False) -> str:
+    arrow = f'<span aria-hidden="true">{" ▼" if h["descending"] else " ▲"}</span>' if h["active"] else ""
+    query = escape(h["query"])
+    align = ' class="text-end"' if numeric else ""
+    return (
+        f'<th scope="col" aria-sort="{escape(h["aria"])}"{align}>\n'
+        f'  <a class="sort-link{" active" if h["active"] else ""}" href="?{query}" hx-get="?{query}" '
+        f'hx-target="#progress-results" hx-swap="outerHTML" hx-push-url="true">{escape(h["label"])}{arrow}</a>\n</th>\n'
+    )
+
+
 @register.simple_tag
 def sort_th(h, numeric=False) -> str:
     """A sortable column header: a link that keeps the other filters, and ``aria-sort``.
 
     A tag rather than an included template: the dashboard has 33 of them per page.
     """
-    arrow = format_html('<span aria-hidden="true">{}</span>', " ▼" if h["descending"] else " ▲") if h["active"] else ""
-    return format_html(
-        '<th scope="col" aria-sort="{}"{}>\n  <a class="sort-link{}" href="?{}" hx-get="?{}" '
-        'hx-target="#progress-results" hx-swap="outerHTML" hx-push-url="true">{}{}</a>\n</th>\n',
-        h["aria"],
-        mark_safe(' class="text-end"') if numeric else "",  # noqa: S308 - a fixed attribute
-        " active" if h["active"] else "",
-        h["query"],
-        h["query"],
-        h["label"],
-        arrow,
+    return mark_safe(_sort_th(h, numeric))  # noqa: S308 - label and query escaped, the rest fixed
+
+
+@register.simple_tag
+def figure_sort_ths(headers, *figure_lists) -> str:
+    """The sortable headers of every figure column (numeric) in one tag."""
+    return mark_safe(  # noqa: S308 - see _sort_th
+        "".join(_sort_th(headers[f.code], numeric=True) for figures in figure_lists for f in figures)
     )
 
 
@@ -204,14 +218,108 @@ def kecamatan_options(choices, selected) -> str:
 
 @register.simple_tag
 def chart_change_rows(points) -> str:
-    """The chart's data table rows (day, change, done students, completion) in one tag."""
-    separator = formats.get_format("THOUSAND_SEPARATOR")
+    """The chart's data table rows (day, change, done students, completion) in one tag.
+
+    Dates as ``date:"l, j F Y"`` writes them, with the day and month names translated once.
+    """
+    thousands, point_sign = formats.get_format("THOUSAND_SEPARATOR"), formats.get_format("DECIMAL_SEPARATOR")
+    weekdays = {k: escape(v) for k, v in WEEKDAYS.items()}
+    months = {k: escape(v) for k, v in MONTHS.items()}
     rows = []
     for point in points:
-        change = ("+" if point.change > 0 else "") + grouped(point.change, separator)
+        change = ("+" if point.change > 0 else "") + grouped(point.change, thousands)
+        day = point.day
         rows.append(
-            f"<tr><td>{escape(dateformat.format(point.day, 'l, j F Y'))}</td>"
-            f'<td class="text-end">{change}</td><td class="text-end">{grouped(point.done, separator)}</td>'
-            f'<td class="text-end">{escape(percent_text(point.completion))}</td></tr>'
+            f"<tr><td>{weekdays[day.weekday()]}, {day.day} {months[day.month]} {day.year:04d}</td>"
+            f'<td class="text-end">{change}</td><td class="text-end">{grouped(point.done, thousands)}</td>'
+            f'<td class="text-end">{_percent2(point.completion, thousands, point_sign)}</td></tr>'
         )
-    return mark_safe("\n".join(rows))  # noqa: S308 - numbers and escaped dates
+    return mark_safe("\n".join(rows))  # noqa: S308 - numbers and escaped names
+
+
+def _widget_attrs(attrs: dict) -> str:
+    """Django's ``attrs.html``: `` name="value"``, a bare name for True, nothing for False."""
+    return "".join(
+        f" {escape(k)}" if v is True else f' {escape(k)}="{escape(v)}"' for k, v in attrs.items() if v is not False
+    )
+
+
+@register.simple_tag
+def plain_widget(bound_field) -> str:
+    """``{{ field.as_widget }}`` for the filter form's selects and text inputs, without the widget templates.
+
+    The same HTML as Django's ``select.html``/``input.html`` (the widget's own context, attributes
+    and selected options); ~1 ms a field less than rendering their included templates. Other
+    widgets fall back to ``as_widget``.
+    """
+    widget = bound_field.field.widget
+    if not isinstance(widget, forms.Select | forms.widgets.Input) or isinstance(widget, forms.SelectMultiple):
+        return bound_field.as_widget()
+    if bound_field.field.localize:
+        widget.is_localized = True
+    attrs = bound_field.build_widget_attrs({}, widget)
+    if bound_field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", bound_field.auto_id)
+    context = widget.get_context(bound_field.html_name, bound_field.value(), attrs)["widget"]
+    name = escape(context["name"])
+    if isinstance(widget, forms.Select):
+        options = []
+        for group_name, group_choices, _index in context["optgroups"]:
+            if group_name:
+                options.append(f'<optgroup label="{escape(group_name)}">')
+            options.extend(
+                f'<option value="{escape(o["value"])}"{_widget_attrs(o["attrs"])}>{escape(o["label"])}</option>'
+                for o in group_choices
+            )
+            if group_name:
+                options.append("</optgroup>")
+        return mark_safe(f'<select name="{name}"{_widget_attrs(context["attrs"])}>{"".join(options)}</select>')  # noqa: S308
+    value = "" if context["value"] is None else f' value="{escape(context["value"])}"'
+    return mark_safe(  # noqa: S308 - every value escaped
+        f'<input type="{escape(context["type"])}" name="{name}"{value}{_widget_attrs(context["attrs"])}>'
+    )
+
+
+@register.simple_tag
+def figure_definitions(figures, open=False) -> str:  # noqa: A002 - the attribute's name
+    """The "Keterangan kolom" list of every figure's label and definition (a tag: a page shows it twice)."""
+    items = "".join(
+        f'<dt class="col-sm-3">{escape(f.label)}</dt><dd class="col-sm-9">{escape(f.definition)}</dd>' for f in figures
+    )
+    return mark_safe(  # noqa: S308 - labels and definitions escaped
+        f'<details class="figure-definitions small mt-2" data-testid="figure-definitions"{" open" if open else ""}>\n'
+        f"  <summary>{escape(_('Keterangan kolom'))}</summary>\n"
+        f'  <dl class="row mb-0">\n    {items}\n  </dl>\n</details>'
+    )
+
+
+@register.simple_tag
+def figure_breakdown(progress, figures) -> str:
+    """The headline's breakdown: each figure's label (its definition as the title) and value."""
+    cells = _Cells(())
+    items = []
+    for f in figures:
+        if f.code == "completion":
+            value = cells.percent(progress.completion)
+        else:
+            value = grouped(progress.value(f.code), cells.thousands)
+        items.append(
+            f'<dt class="col-8 col-md-4" title="{escape(f.definition)}">{escape(f.label)}</dt>'
+            f'<dd class="col-4 col-md-2 text-end" data-figure="{f.code}">{value}</dd>'
+        )
+    return mark_safe("\n".join(items))  # noqa: S308 - labels escaped, codes fixed, the rest numbers
+
+
+@register.simple_tag
+def postponed_items(visits, drive_query: str) -> str:
+    """The dashboard's list of postponed visits: school (a link), date, reason and note."""
+    query = escape(drive_query)
+    items = []
+    for visit in visits:
+        url = reverse("progress_school", args=[visit.school_id])
+        note = f" ({escape(visit.postponement_note)})" if visit.postponement_note else ""
+        items.append(
+            f'<li><a href="{url}?{query}">{escape(visit.school.name)}</a> — {dateformat.format(visit.date, "j M Y")}: '
+            f"{escape(visit.get_postponement_reason_display())}{note}</li>"
+        )
+    return mark_safe("\n".join(items))  # noqa: S308 - texts escaped, the rest dates and our URLs
