@@ -292,10 +292,17 @@ def table_progress(rows, drive: Drive, *, today: datetime.date | None = None) ->
 
 
 def table_summary(
-    rows, drive: Drive, *, today: datetime.date | None = None, named: int = 8, sums: TableSums | None = None
+    rows,
+    drive: Drive,
+    *,
+    today: datetime.date | None = None,
+    named: int = 8,
+    sums: TableSums | None = None,
+    postponed: dict[str, int] | None = None,
 ) -> ProgressSummary:
     """The headline of the table's schools (three queries whatever the number of schools; two with ``sums``).
 
+    ``postponed`` (postponed visits by reason) may come from ``postponed_visits`` of the same schools.
     The sums and the school counts come from ``sums`` (``table_sums`` of the same rows, or
     ``drive_sums`` for the whole drive); the first schools not visited by name come from the
     (drive, name) index, stopping after ``named``.
@@ -309,12 +316,13 @@ def table_summary(
         .order_by(Lower("school_name"), "npsn", "school_id")
         .values_list("school_id", "school_name")
     )
-    postponed = dict(
-        Visit.objects.filter(drive_id=drive.pk, status=status.POSTPONED, school_id__in=schools)
-        .order_by()
-        .values_list("postponement_reason")
-        .annotate(n=Count("pk"))
-    )
+    if postponed is None:  # else counted by the caller (``postponed_visits``), for the same schools
+        postponed = dict(
+            Visit.objects.filter(drive_id=drive.pk, status=status.POSTPONED, school_id__in=schools)
+            .order_by()
+            .values_list("postponement_reason")
+            .annotate(n=Count("pk"))
+        )
     labels = dict(Visit.PostponementReason.choices)
     return ProgressSummary(
         progress=sums.progress,
@@ -330,21 +338,26 @@ def table_summary(
     )
 
 
-def _page_extras(drive: Drive, school_ids: list[int], today: datetime.date) -> dict[int, tuple[int, SchoolVisits]]:
-    """{school id: (recorded today, SchoolVisits)} for one page's schools (one statement).
+_PAGE_FIELDS = ("school_id", "npsn", "school_name", "level", "school_status", "kecamatan_id", "kecamatan_name")
 
-    The same rules as ``drive_school_visits`` (last visit started, next planned visit from today,
-    counts by status and postponement reason) and ``DriveSchoolDay.recorded`` for today.
+
+def table_page_rows(page_rows, drive: Drive, *, today: datetime.date | None = None) -> list[SchoolProgressRow]:
+    """``SchoolProgressRow`` for one page of tally rows (a sliced, sorted queryset), in one statement.
+
+    The page's own statement is wrapped: each row gets its "recorded today" (``DriveSchoolDay``) and
+    its visits summed by the rules of ``drive_school_visits`` (last visit started, next planned visit
+    from today, counts by status and postponement reason), in the page's order.
     """
+    today = today or timezone.localdate()
+    page_sql, page_params = page_rows.values(*_PAGE_FIELDS, *STORED_COUNTS).query.sql_with_params()
     status = Visit.Status
-    visited = list(Visit.VISITED_STATUSES)
     sql = f"""
-        SELECT p.school_id, COALESCE(d.recorded, 0),
+        SELECT {", ".join(f"p.{name}" for name in (*_PAGE_FIELDS, *STORED_COUNTS))}, COALESCE(d.recorded, 0),
             v.last_visit, v.next_visit, v.visits_done, v.in_progress, v.planned, v.postponed, v.reasons
-        FROM unnest(%s::bigint[]) AS p(school_id)
+        FROM (SELECT q.*, row_number() OVER () AS page_order FROM ({page_sql}) q) p
         LEFT JOIN {DriveSchoolDay._meta.db_table} d ON d.drive_id = %s AND d.school_id = p.school_id AND d.day = %s
-        LEFT JOIN (
-            SELECT school_id,
+        LEFT JOIN LATERAL (
+            SELECT
                 MAX(date) FILTER (WHERE status = ANY(%s)) AS last_visit,
                 MIN(date) FILTER (WHERE status = %s AND date >= %s) AS next_visit,
                 COUNT(*) FILTER (WHERE status = %s) AS visits_done,
@@ -353,56 +366,47 @@ def _page_extras(drive: Drive, school_ids: list[int], today: datetime.date) -> d
                 COUNT(*) FILTER (WHERE status = %s) AS postponed,
                 array_agg(postponement_reason) FILTER (WHERE status = %s) AS reasons
             FROM {Visit._meta.db_table}
-            WHERE drive_id = %s AND school_id = ANY(%s::bigint[])
-            GROUP BY school_id
-        ) v ON v.school_id = p.school_id
-    """  # noqa: S608 - table names and fixed fragments; values are parameters
+            WHERE drive_id = %s AND school_id = p.school_id
+        ) v ON true
+        ORDER BY p.page_order
+    """  # noqa: S608 - a queryset's own SQL, table names and fixed fragments; values are parameters
     params = [
-        school_ids, drive.pk, today, visited, status.PLANNED, today, status.DONE, status.IN_PROGRESS,
-        status.PLANNED, today, status.POSTPONED, status.POSTPONED, drive.pk, school_ids,
+        *page_params, drive.pk, today, list(Visit.VISITED_STATUSES), status.PLANNED, today, status.DONE,
+        status.IN_PROGRESS, status.PLANNED, today, status.POSTPONED, status.POSTPONED, drive.pk,
     ]  # fmt: skip
     reasons = Visit.PostponementReason.values
-    result = {}
+    width = len(_PAGE_FIELDS) + len(STORED_COUNTS)
+    rows = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for school_id, recorded_today, last, upcoming, done, in_progress, planned, postponed, codes in cursor:
+        for row in cursor.fetchall():
+            school_id, npsn, name, level, school_status, kecamatan_id, kecamatan_name = row[: len(_PAGE_FIELDS)]
+            counts = dict(zip(STORED_COUNTS, row[len(_PAGE_FIELDS) : width], strict=True))
+            recorded_today, last, upcoming, done, in_progress, planned, postponed, codes = row[width:]
             codes = codes or []
-            visits = SchoolVisits(
-                last_visit=last,
-                next_visit=upcoming,
-                visits_done=done or 0,
-                in_progress=in_progress or 0,
-                planned=planned or 0,
-                postponed=postponed or 0,
-                postponed_by_reason=tuple((c, codes.count(c)) for c in reasons if c in codes),
+            rows.append(
+                SchoolProgressRow(
+                    school_id=school_id,
+                    npsn=npsn,
+                    name=name,
+                    level=level,
+                    status=school_status,
+                    kecamatan_id=kecamatan_id,
+                    kecamatan_name=kecamatan_name,
+                    latitude=None,
+                    longitude=None,
+                    progress=Progress(recorded_today=recorded_today, **counts),
+                    visits=SchoolVisits(
+                        last_visit=last,
+                        next_visit=upcoming,
+                        visits_done=done or 0,
+                        in_progress=in_progress or 0,
+                        planned=planned or 0,
+                        postponed=postponed or 0,
+                        postponed_by_reason=tuple((c, codes.count(c)) for c in reasons if c in codes),
+                    ),
+                )
             )
-            result[school_id] = (recorded_today, visits)
-    return result
-
-
-def table_page_rows(page_rows, drive: Drive, *, today: datetime.date | None = None) -> list[SchoolProgressRow]:
-    """``SchoolProgressRow`` for the tally rows of one page (one statement for their visits and today)."""
-    page_rows = list(page_rows)
-    extras = _page_extras(drive, [r.school_id for r in page_rows], today or timezone.localdate())
-    none = (0, SchoolVisits())
-    rows = []
-    for r in page_rows:
-        recorded_today, visits = extras.get(r.school_id, none)
-        rows.append(
-            SchoolProgressRow(
-                school_id=r.school_id,
-                npsn=r.npsn,
-                name=r.school_name,
-                level=r.level,
-                status=r.school_status,
-                kecamatan_id=r.kecamatan_id,
-                kecamatan_name=r.kecamatan_name,
-                latitude=None,
-                longitude=None,
-                progress=Progress(recorded_today=recorded_today, **{code: getattr(r, code) for code in STORED_COUNTS}),
-                visits=visits,
-            )
-        )
     return rows
 
 
@@ -428,3 +432,47 @@ def table_kecamatan_choices(drive: Drive, *, schools=None) -> list[tuple[int, st
     """The kecamatan of the drive's schools (for the filter), by name (one query)."""
     rows = school_table(drive, schools=schools)
     return sorted(set(rows.order_by().values_list("kecamatan_id", "kecamatan_name").distinct()), key=lambda c: c[1])
+
+
+@dataclass(frozen=True)
+class PostponedVisit:
+    """A postponed visit as the dashboard lists it."""
+
+    school_id: int
+    school_name: str
+    date: datetime.date
+    reason: str
+    note: str
+
+    @property
+    def reason_label(self) -> str:
+        """As ``Visit.get_postponement_reason_display``: the label, or the stored value if unknown."""
+        return (
+            Visit.PostponementReason(self.reason).label
+            if self.reason in Visit.PostponementReason.values
+            else self.reason
+        )
+
+
+def postponed_visits(drive: Drive, *, schools=None, limit: int = 10) -> tuple[list[PostponedVisit], dict[str, int]]:
+    """The latest postponed visits (by date, then school name) and all of them counted by reason (one query).
+
+    ``schools``: ids the user may see (None: all). The counts, like the headline's, take only the
+    schools in the drive; the list shows every postponed visit of the drive.
+    """
+    visits = Visit.objects.filter(drive_id=drive.pk, status=Visit.Status.POSTPONED)
+    if schools is not None:
+        visits = visits.filter(school_id__in=list(schools))
+    in_drive = DriveSchoolTally.objects.filter(drive_id=drive.pk, school_id=OuterRef("school_id"))
+    rows = (
+        visits.annotate(in_drive=Exists(in_drive))
+        .order_by("-date", "school__name")
+        .values_list("school_id", "school__name", "date", "postponement_reason", "postponement_note", "in_drive")
+    )
+    shown, counts = [], {}
+    for school_id, name, date, reason, note, counted in rows:
+        if len(shown) < limit:
+            shown.append(PostponedVisit(school_id, name, date, reason, note))
+        if counted:
+            counts[reason] = counts.get(reason, 0) + 1
+    return shown, counts

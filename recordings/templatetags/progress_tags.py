@@ -312,14 +312,14 @@ def figure_breakdown(progress, figures) -> str:
 
 @register.simple_tag
 def postponed_items(visits, drive_query: str) -> str:
-    """The dashboard's list of postponed visits: school (a link), date, reason and note."""
+    """The dashboard's list of postponed visits (``PostponedVisit``): school (a link), date, reason and note."""
     query = escape(drive_query)
     items = []
     for visit in visits:
         url = reverse("progress_school", args=[visit.school_id])
-        note = f" ({escape(visit.postponement_note)})" if visit.postponement_note else ""
+        note = f" ({escape(visit.note)})" if visit.note else ""
         items.append(
-            f'<li><a href="{url}?{query}">{escape(visit.school.name)}</a> — {dateformat.format(visit.date, "j M Y")}: '
-            f"{escape(visit.get_postponement_reason_display())}{note}</li>"
+            f'<li><a href="{url}?{query}">{escape(visit.school_name)}</a> — {dateformat.format(visit.date, "j M Y")}: '
+            f"{escape(visit.reason_label)}{note}</li>"
         )
     return mark_safe("\n".join(items))  # noqa: S308 - texts escaped, the rest dates and our URLs

@@ -34,6 +34,7 @@ from recordings.selectors.progress import FIGURES, OUTSIDE_FIGURES, TABLE_FIGURE
 from recordings.selectors.progress_table import (
     TableSums,
     drive_sums,
+    postponed_visits,
     school_table,
     sorted_table,
     table_daily_changes,
@@ -196,7 +197,8 @@ def dashboard(request):
     drive = scope.drive
     everything = school_table(drive, schools=scope.school_ids, today=today)
     whole = scope_sums(scope, everything, today=today)
-    summary = table_summary(everything, drive, today=today, sums=whole)
+    postponed, postponed_counts = postponed_visits(drive, schools=scope.school_ids)
+    summary = table_summary(everything, drive, today=today, sums=whole, postponed=postponed_counts)
     kecamatan_choices = whole.kecamatan_choices
     form = ProgressFilterForm(request.GET or None, kecamatan_choices=kecamatan_choices)
     values = form.values()
@@ -234,7 +236,7 @@ def dashboard(request):
                 title=str(drive),
                 whole_drive=scope.is_staff,
             ),
-            "postponed_visits": _postponed_visits(scope),
+            "postponed_visits": postponed,
             "can_export_students": scope.is_staff or bool(scope.school_ids),
             "left_review_url": left_review_url(request.user),
         }
@@ -263,13 +265,6 @@ def _kecamatan_page(request, sums: TableSums):
     key, descending = kecamatan_sort_param(request.GET.get("ksort"))
     kecamatan = sorted(sums.kecamatan, key=KECAMATAN_SORTS[key][1], reverse=descending)
     return Paginator(kecamatan, PAGE_SIZE).get_page(request.GET.get("kpage"))
-
-
-def _postponed_visits(scope: ProgressScope, limit: int = 10) -> list[Visit]:
-    visits = Visit.objects.filter(drive=scope.drive, status=Visit.Status.POSTPONED)
-    if scope.school_ids is not None:
-        visits = visits.filter(school_id__in=scope.school_ids)
-    return list(visits.select_related("school").order_by("-date", "school__name")[:limit])
 
 
 @login_required
