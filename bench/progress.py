@@ -8,6 +8,7 @@ and query count), next to a hand-written SQL aggregate of the same numbers as th
     .venv/bin/python bench/progress.py                      # 1,000,000 students in 10,000 schools
     .venv/bin/python bench/progress.py --students 100000 --schools 1000 --keep
     .venv/bin/python bench/progress.py --skip-load          # measure again on a kept database
+    .venv/bin/python bench/progress.py --skip-load --keep --only dashboard,report   # some pages only
 
 Nothing to install beyond requirements-dev.txt. The data are invented (no real people).
 """
