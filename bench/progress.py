@@ -8,6 +8,7 @@ and query count), next to a hand-written SQL aggregate of the same numbers as th
     .venv/bin/python bench/progress.py                      # 1,000,000 students in 10,000 schools
     .venv/bin/python bench/progress.py --students 100000 --schools 1000 --keep
     .venv/bin/python bench/progress.py --skip-load          # measure again on a kept database
+    .venv/bin/python bench/progress.py --skip-load --keep --only dashboard,report   # some pages only
 
 Nothing to install beyond requirements-dev.txt. The data are invented (no real people).
 """
@@ -66,6 +67,11 @@ def parse_args():
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per page (median reported)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--skip-load", action="store_true", help="reuse a kept database")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="measure only the pages whose label contains one of these comma-separated words (e.g. dashboard,report)",
+    )
     return parser.parse_args()
 
 
@@ -396,7 +402,7 @@ def main() -> None:
     else:
         info = existing_info()
     try:
-        measure(info, repeat=args.repeat)
+        measure(info, repeat=args.repeat, only=[w for w in args.only.split(",") if w])
     finally:
         if not args.keep:
             drop_database(args.server, args.db)
@@ -482,7 +488,7 @@ def write_one_outcome(drive_id: int, rng: random.Random) -> None:
         Recording.objects.create(visit=visit, student=student, outcome=outcome, recorded_at=timezone.now())
 
 
-def measure(info: dict, *, repeat: int) -> None:
+def measure(info: dict, *, repeat: int, only: list[str] | None = None) -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
@@ -507,10 +513,13 @@ def measure(info: dict, *, repeat: int) -> None:
         cursor.execute("SELECT count(*) FROM recordings_driveschool WHERE drive_id = %s", [drive.pk])
         schools = cursor.fetchone()[0]
     print(f"\ndata: {students:,} students, {recordings:,} outcomes, {schools:,} schools in the drive")
+    load_before = os.getloadavg()
     dashboard = reverse("progress_dashboard")
     results = []
 
     def run(label, client, url, params=None, *, times=repeat, before=None, headers=None):
+        if only and not any(word in label for word in only):
+            return
         samples = []
         for _ in range(times):
             if before:
@@ -567,12 +576,13 @@ def measure(info: dict, *, repeat: int) -> None:
 
     # What keeping the read model costs a write: one outcome saved, its trigger recounting the school.
     samples = []
-    for _ in range(repeat * 4):
+    for _ in range(0 if only and not any(word in "one outcome written" for word in only) else repeat * 4):
         start = time.perf_counter()
         write_one_outcome(drive.pk, rng)
         samples.append((time.perf_counter() - start) * 1000)
-    results.append(("one outcome written (incl. trigger)", statistics.median(samples), min(samples), max(samples),
-                    0, 0, len(samples)))  # fmt: skip
+    if samples:
+        results.append(("one outcome written (incl. trigger)", statistics.median(samples), min(samples), max(samples),
+                        0, 0, len(samples)))  # fmt: skip
 
     # The numbers are the same as the baseline's (after the writes above, recount the baseline).
     with connection.cursor() as cursor:
@@ -587,6 +597,11 @@ def measure(info: dict, *, repeat: int) -> None:
     for label, median, low, high, queries, size, runs in results:
         cells = (f"{median:.1f}", f"{low:.1f}", f"{high:.1f}", queries, f"{size:,}", runs, f"{median / base:.2f}")
         print(f"{label:46} " + " ".join(f"{c:>10}" for c in cells))
+    load_after = os.getloadavg()
+    print(
+        f"\nload average (1, 5, 15 min) before the pages {' / '.join(f'{x:.2f}' for x in load_before)}, "
+        f"after {' / '.join(f'{x:.2f}' for x in load_after)}"
+    )
     print(
         f"\nheadline through the app: target {total.target:,}, done {total.done:,}, {total.completion} %; "
         f"baseline SQL: target {baseline_target:,}, done {baseline_done:,} -> {'identical' if exact else 'DIFFERENT'}"

@@ -161,7 +161,11 @@ class Visit(models.Model):
                 name="visit_postponed_has_reason",
             ),
         ]
-        indexes = [models.Index(fields=["drive", "school", "date"], name="visit_drive_school_date")]
+        indexes = [
+            models.Index(fields=["drive", "school", "date"], name="visit_drive_school_date"),
+            # The dashboard's postponed visits (a few hundred of a drive's ~14,000 visits).
+            models.Index(fields=["drive", "status"], name="visit_drive_status"),
+        ]
         triggers = [
             # Keep the booking columns of the visit's kit and team links right, whoever changes the
             # visit (the link rows' own trigger reads the visit's new date and status).
@@ -492,6 +496,12 @@ class DriveSchoolTally(models.Model):
         related_name="+",
     )
     kecamatan_name = models.CharField(max_length=100, default="", editable=False)
+    # Whether a visit of the drive has started at the school (in progress or done) and whether one
+    # is in progress: recounted with the figures when a visit is added, moved, removed or changes
+    # status (migration 0011), so the headline and the kecamatan tally count schools without
+    # reading the visits.
+    visited = models.BooleanField(default=False, db_default=False, editable=False)
+    in_progress = models.BooleanField(default=False, db_default=False, editable=False)
 
     class Meta:
         verbose_name = _("rekap sekolah")
@@ -501,6 +511,8 @@ class DriveSchoolTally(models.Model):
         # schools not visited are read from the index instead of sorting every school.
         indexes = [
             models.Index(F("drive"), Lower("school_name"), F("npsn"), F("school"), name="drive_school_tally_name"),
+            # The kecamatan tally sums a kecamatan's rows when one of them changes.
+            models.Index(fields=["drive", "kecamatan"], name="drive_school_tally_kecamatan"),
         ]
 
     def __str__(self):
@@ -525,6 +537,8 @@ class DriveSchoolDay(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["drive", "school", "day"], name="drive_school_day_unique"),
         ]
+        # "Recorded today" of a whole drive or per kecamatan reads only today's rows.
+        indexes = [models.Index(fields=["drive", "day"], name="drive_school_day_day")]
 
     def __str__(self):
         return f"{self.school_id} {self.day}"
@@ -614,3 +628,45 @@ class VisitNotice(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} → {self.recipient} ({self.get_status_display()})"
+
+
+class DriveKecamatanTally(models.Model):
+    """Read model: a kecamatan's sums of its schools' ``DriveSchoolTally`` rows in a drive.
+
+    Kept by a statement trigger on the school tally (migration 0011): whatever changes a school's
+    row (a recount, the school moving to another kecamatan, joining or leaving the drive) sums its
+    kecamatan again in the same statement, so the dashboard's headline and kecamatan table read a
+    few hundred rows instead of summing every school (docs/adr/0023-progress-read-model.md, 2026-12-01 amendment).
+    ``verify_progress`` recounts it from the raw rows.
+    """
+
+    drive = models.ForeignKey(Drive, on_delete=models.CASCADE, related_name="kecamatan_tallies")
+    kecamatan = models.ForeignKey(
+        "schools.Kecamatan", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    kecamatan_name = models.CharField(max_length=100, default="")
+    schools = models.IntegerField(default=0)
+    schools_visited = models.IntegerField(default=0)
+    schools_in_progress = models.IntegerField(default=0)
+    proposed_left = models.IntegerField(default=0)
+    under_age = models.IntegerField(default=0)
+    candidates = models.IntegerField(default=0)
+    not_eligible = models.IntegerField(default=0)
+    recorded = models.IntegerField(default=0)
+    already_recorded = models.IntegerField(default=0)
+    absent = models.IntegerField(default=0)
+    biometric_failure = models.IntegerField(default=0)
+    missing_documents = models.IntegerField(default=0)
+    refused = models.IntegerField(default=0)
+    waiting = models.IntegerField(default=0)
+    needs_nik = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rekap kecamatan")
+        verbose_name_plural = _("rekap kecamatan")
+        constraints = [
+            models.UniqueConstraint(fields=["drive", "kecamatan"], name="drive_kecamatan_tally_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.kecamatan_name} ({self.drive_id})"

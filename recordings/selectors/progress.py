@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy
 
-from recordings.models import Drive, DriveSchoolDay, DriveSchoolTally, Visit
+from recordings.models import Drive, DriveKecamatanTally, DriveSchoolDay, DriveSchoolTally, Visit
 from recordings.selectors.sql import school_filter, tables, time_zone_name
 from schools.models import School, eligibility_cutoff
 
@@ -436,15 +436,16 @@ def daily_changes_recount(drive: Drive, *, schools=None) -> dict[int, dict[datet
 
 @dataclass(frozen=True)
 class Difference:
-    """A figure of one school where the read model and the raw recount disagree."""
+    """A figure of one school (or kecamatan) where the read model and the raw recount disagree."""
 
-    school_id: int
+    school_id: int  # the kecamatan's id when ``scope`` is "kecamatan"
     code: str
     stored: object
     counted: object
+    scope: str = "school"
 
     def __str__(self) -> str:
-        return f"school {self.school_id} {self.code}: read model {self.stored}, recount {self.counted}"
+        return f"{self.scope} {self.school_id} {self.code}: read model {self.stored}, recount {self.counted}"
 
 
 def progress_flush() -> None:
@@ -478,6 +479,7 @@ def progress_differences(drive: Drive, *, today: datetime.date | None = None) ->
             if mine.get(day, 0) != theirs.get(day, 0):
                 found.append(Difference(school_id, f"chart {day.isoformat()}", mine.get(day, 0), theirs.get(day, 0)))
     found.extend(school_field_differences(drive))
+    found.extend(kecamatan_differences(drive, counted))
     return found
 
 
@@ -486,6 +488,60 @@ def progress_rebuild(drive: Drive | None = None) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT recordings_progress_rebuild(%s)", [drive.pk if drive else None])
         cursor.execute("SELECT recordings_tally_school_fields(NULL)")
+        cursor.execute("SELECT recordings_kecamatan_rebuild(%s)", [drive.pk if drive else None])
+
+
+KECAMATAN_COUNTS = ("schools", "schools_visited", "schools_in_progress", *STORED_COUNTS)
+
+
+def kecamatan_differences(drive: Drive, counted: dict[int, Progress] | None = None) -> list[Difference]:
+    """Compare the visit flags of the school rows and the kecamatan tally with a recount from the raw rows.
+
+    Each school's kecamatan is read from the school, its desa and kecamatan (not the tally's copy);
+    visited and in progress from the drive's visits; the figures from ``progress_recount``.
+    """
+    counted = progress_recount(drive) if counted is None else counted
+    visits = Visit.objects.filter(drive_id=drive.pk, school_id=OuterRef("pk"))
+    schools = (
+        School.objects.filter(pk__in=list(counted))
+        .annotate(
+            now_visited=Exists(visits.filter(status__in=Visit.VISITED_STATUSES)),
+            now_in_progress=Exists(visits.filter(status=Visit.Status.IN_PROGRESS)),
+        )
+        .values_list("pk", "desa__kecamatan_id", "desa__kecamatan__name", "now_visited", "now_in_progress")
+    )
+    tallies = DriveSchoolTally.objects.filter(drive_id=drive.pk)
+    flags = {pk: (v, p) for pk, v, p in tallies.values_list("school_id", "visited", "in_progress")}
+    found = []
+    expected: dict[int, dict] = {}
+    for pk, kecamatan_id, kecamatan_name, visited, in_progress in schools:
+        stored_flags = flags.get(pk, (None, None))
+        for code, stored, now in zip(("visited", "in_progress"), stored_flags, (visited, in_progress), strict=True):
+            if stored != now:
+                found.append(Difference(pk, code, stored, now))
+        row = expected.setdefault(
+            kecamatan_id, {"kecamatan_name": kecamatan_name, **dict.fromkeys(KECAMATAN_COUNTS, 0)}
+        )
+        row["schools"] += 1
+        row["schools_visited"] += visited
+        row["schools_in_progress"] += in_progress
+        for code in STORED_COUNTS:
+            row[code] += getattr(counted[pk], code)
+    stored_rows = {
+        row["kecamatan_id"]: row
+        for row in DriveKecamatanTally.objects.filter(drive_id=drive.pk).values(
+            "kecamatan_id", "kecamatan_name", *KECAMATAN_COUNTS
+        )
+    }
+    for kecamatan_id in sorted(set(expected) | set(stored_rows)):
+        mine, theirs = stored_rows.get(kecamatan_id), expected.get(kecamatan_id)
+        if mine is None or theirs is None:
+            found.append(Difference(kecamatan_id, "row", mine is not None, theirs is not None, "kecamatan"))
+            continue
+        for code in ("kecamatan_name", *KECAMATAN_COUNTS):
+            if mine[code] != theirs[code]:
+                found.append(Difference(kecamatan_id, code, mine[code], theirs[code], "kecamatan"))
+    return found
 
 
 def school_field_differences(drive: Drive) -> list[Difference]:

@@ -11,7 +11,7 @@ from recordings.selectors.home import last_list_upload, operator_visits, postpon
 from recordings.selectors.notices import school_admin_notices
 from recordings.selectors.progress import Headline
 from recordings.selectors.progress_table import school_table, table_summary
-from recordings.views.progress import left_review_url, progress_scope
+from recordings.views.progress import left_review_url, progress_scope, scope_sums
 from schools.permissions import schools_visible_to
 from schools.roles import Role, is_supervisor, user_role
 
@@ -29,7 +29,8 @@ def home(request):
     drive = scope.drive
     headline = None
     if drive is not None:
-        summary = table_summary(school_table(drive, schools=scope.school_ids), drive)
+        rows = school_table(drive, schools=scope.school_ids)
+        summary = table_summary(rows, drive, sums=scope_sums(scope, rows, today=timezone.localdate()))
         headline = Headline(
             drive=drive,
             progress=summary.progress,

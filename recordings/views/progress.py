@@ -33,14 +33,15 @@ from recordings.selectors import (
 )
 from recordings.selectors.progress import FIGURES, OUTSIDE_FIGURES, TABLE_FIGURES, figure
 from recordings.selectors.progress_table import (
+    TableSums,
+    drive_sums,
+    postponed_visits,
     school_table,
     sorted_table,
     table_daily_changes,
-    table_kecamatan,
-    table_kecamatan_choices,
     table_page_rows,
-    table_progress,
     table_summary,
+    table_sums,
 )
 from recordings.views.progress_forms import (
     KECAMATAN_SORTS,
@@ -196,16 +197,18 @@ def dashboard(request):
         return render(request, "recordings/progress_dashboard.html", context)
     drive = scope.drive
     everything = school_table(drive, schools=scope.school_ids, today=today)
-    summary = table_summary(everything, drive, today=today)
-    kecamatan_choices = table_kecamatan_choices(drive, schools=scope.school_ids)
+    whole = scope_sums(scope, everything, today=today)
+    postponed, postponed_counts = postponed_visits(drive, schools=scope.school_ids)
+    summary = table_summary(everything, drive, today=today, sums=whole, postponed=postponed_counts)
+    kecamatan_choices = whole.kecamatan_choices
     form = ProgressFilterForm(request.GET or None, kecamatan_choices=kecamatan_choices)
     values = form.values()
     key, descending = sort_param(values.get("sort"))
     filtered = school_table(drive, schools=scope.school_ids, today=today, values=values)
     filtering = _filtering(values)
+    shown = table_sums(filtered, drive, today=today) if filtering else whole
     paginator = Paginator(sorted_table(filtered, drive, key, descending, today=today), PAGE_SIZE)
-    if not filtering:
-        paginator.count = summary.schools_total  # the same rows: no second COUNT
+    paginator.count = shown.schools  # counted with the sums: no COUNT statement
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = table_page_rows(page.object_list, drive, today=today)
     context.update(
@@ -216,8 +219,8 @@ def dashboard(request):
             "kecamatan_selected": values.get("kecamatan"),
             "page": page,
             "filtered_count": page.paginator.count,
-            "filtered_summary": {"progress": table_progress(filtered, drive, today=today)} if filtering else None,
-            "kecamatan_page": _kecamatan_page(request, filtered, drive, today) if scope.is_staff else None,
+            "filtered_summary": {"progress": shown.progress} if filtering else None,
+            "kecamatan_page": _kecamatan_page(request, shown) if scope.is_staff else None,
             "kecamatan_headers": _sort_headers(
                 request, *kecamatan_sort_param(request.GET.get("ksort")), KECAMATAN_SORTS, "ksort", "kpage"
             ),
@@ -234,7 +237,7 @@ def dashboard(request):
                 title=str(drive),
                 whole_drive=scope.is_staff,
             ),
-            "postponed_visits": _postponed_visits(scope),
+            "postponed_visits": postponed,
             "school_map": map_when_shown(drive, schools=scope.school_ids, today=today),
             "can_export_students": scope.is_staff or bool(scope.school_ids),
             "left_review_url": left_review_url(request.user),
@@ -251,22 +254,19 @@ def _filtering(values: dict) -> bool:
     return any(values.get(name) not in (None, "") for name in ("kecamatan", "level", "status", "visit", "below", "q"))
 
 
-def _kecamatan_page(request, rows, drive: Drive, today: datetime.date):
+def scope_sums(scope: ProgressScope, rows, *, today: datetime.date) -> TableSums:
+    """The sums of every school the user may see: the kecamatan tally for staff (the whole drive),
+    else the user's own tally rows summed (one statement either way)."""
+    if scope.is_staff:
+        return drive_sums(scope.drive, today=today)
+    return table_sums(rows, scope.drive, today=today)
+
+
+def _kecamatan_page(request, sums: TableSums):
     """The per-kecamatan table of the filtered schools, sorted and paged (``ksort``, ``kpage``)."""
     key, descending = kecamatan_sort_param(request.GET.get("ksort"))
-
-    def ordered():
-        return sorted(table_kecamatan(rows, drive, today=today), key=KECAMATAN_SORTS[key][1], reverse=descending)
-
-    kecamatan = ordered()
+    kecamatan = sorted(sums.kecamatan, key=KECAMATAN_SORTS[key][1], reverse=descending)
     return Paginator(kecamatan, PAGE_SIZE).get_page(request.GET.get("kpage"))
-
-
-def _postponed_visits(scope: ProgressScope, limit: int = 10) -> list[Visit]:
-    visits = Visit.objects.filter(drive=scope.drive, status=Visit.Status.POSTPONED)
-    if scope.school_ids is not None:
-        visits = visits.filter(school_id__in=scope.school_ids)
-    return list(visits.select_related("school").order_by("-date", "school__name")[:limit])
 
 
 @login_required
@@ -346,18 +346,20 @@ def report(request):
         raise Http404
     today = timezone.localdate()
     drive = scope.drive
-    kecamatan_choices = table_kecamatan_choices(drive, schools=scope.school_ids)
+    whole = scope_sums(scope, school_table(drive, schools=scope.school_ids, today=today), today=today)
+    kecamatan_choices = whole.kecamatan_choices
     form = ProgressFilterForm(request.GET or None, kecamatan_choices=kecamatan_choices)
     values = form.values()
     rows = school_table(drive, schools=scope.school_ids, today=today, values=values)
-    summary = table_summary(rows, drive, today=today)
+    shown_sums = table_sums(rows, drive, today=today) if _filtering(values) else whole
+    summary = table_summary(rows, drive, today=today, sums=shown_sums)
     rows_total = summary.schools_total
     if rows_total <= REPORT_SCHOOL_LIMIT:
         shown = table_page_rows(sorted_table(rows, drive, "name", False, today=today), drive, today=today)
     else:
         lowest = sorted_table(rows, drive, "completion", False, today=today)[:REPORT_SCHOOL_LIMIT]
         shown = table_page_rows(lowest, drive, today=today)
-    kecamatan_all = table_kecamatan(rows, drive, today=today) if scope.is_staff else []
+    kecamatan_all = list(shown_sums.kecamatan) if scope.is_staff else []
     kecamatan_rows = kecamatan_all
     if len(kecamatan_all) > REPORT_KECAMATAN_LIMIT:
         lowest = sorted(kecamatan_all, key=lambda k: (k.progress.completion, k.name))[:REPORT_KECAMATAN_LIMIT]

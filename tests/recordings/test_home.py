@@ -87,11 +87,11 @@ def test_user_without_role_sees_explanation(client, season):
 
 def test_home_queries_do_not_grow_with_data(client, season, supervisor, school, django_assert_max_num_queries):
     login(client, supervisor)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(17):
         client.get(reverse("home"))
     for _ in range(30):
         StudentFactory(school=school)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(17):
         client.get(reverse("home"))
 
 

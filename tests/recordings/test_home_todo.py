@@ -262,3 +262,37 @@ def test_headline_postponed_line_drops_when_a_new_visit_is_planned(
     assert f"{expected} sekolah kunjungannya ditunda dan belum ada tanggal baru." in response.content.decode()
     services.visit_replan(visit=postponed, date=today + datetime.timedelta(days=2), kits=[KitFactory()], by=supervisor)
     assert client.get(reverse("home")).context["postponed_open"] == expected - 1
+
+
+def test_the_drive_counts_in_one_statement_follow_the_per_school_definition(today):
+    """``drive_school_visit_counts`` (one pass over the visits) = ``_drive_schools`` (per school, the ORM)."""
+    import random
+
+    from django.db.models import Count, Q
+
+    from recordings.selectors.home import POSTPONED_WITHOUT_DATE, _drive_schools, drive_school_visit_counts
+
+    rng = random.Random(4)
+    schools = [SchoolFactory() for _ in range(14)]
+    drive = DriveFactory(schools=schools)
+    statuses = list(Visit.Status.values)
+    for school in schools[:12]:
+        for _ in range(rng.randint(0, 3)):
+            status = rng.choice(statuses)
+            VisitFactory(
+                drive=drive,
+                school=school,
+                date=today + datetime.timedelta(days=rng.randint(-6, 6)),
+                status=status,
+                postponement_reason="power_cut" if status == Visit.Status.POSTPONED else "",
+            )
+    expected = _drive_schools(drive, today=today).aggregate(
+        postponed=Count("pk", filter=POSTPONED_WITHOUT_DATE),
+        not_scheduled=Count(
+            "pk",
+            filter=Q(visited=False, has_upcoming=False)
+            & (Q(latest_status__isnull=True) | ~Q(latest_status=Visit.Status.POSTPONED)),
+        ),
+    )
+    assert drive_school_visit_counts(drive, today=today) == expected
+    assert expected["postponed"] and expected["not_scheduled"]  # the scenario has both kinds

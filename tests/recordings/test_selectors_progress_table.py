@@ -9,11 +9,13 @@ import pytest
 from recordings.models import Recording, Visit
 from recordings.selectors.progress import Progress, drive_school_rows, progress_by_kecamatan, progress_summary
 from recordings.selectors.progress_table import (
+    drive_sums,
     school_table,
     sorted_table,
     table_kecamatan,
     table_page_rows,
     table_summary,
+    table_sums,
 )
 from recordings.views.progress_forms import SORTS, filter_rows, sort_rows
 from schools.models import Desa
@@ -107,3 +109,25 @@ def test_totals_and_kecamatan_match_the_python_sums(drive):
     }
     assert by_sql == by_python
     assert isinstance(sql.progress, Progress)
+
+
+def test_the_kecamatan_tally_sums_as_the_school_rows_and_the_python_rule(drive):
+    """``drive_sums`` (the kecamatan tally) = ``table_sums`` (the school rows in SQL) = the Python sums."""
+    from_tally = drive_sums(drive, today=TODAY)
+    assert from_tally == table_sums(school_table(drive, today=TODAY), drive, today=TODAY)
+    rows = list(drive_school_rows(drive, today=TODAY).values())
+    python = progress_summary(rows)
+    assert from_tally.progress == python.progress
+    assert (from_tally.schools, from_tally.schools_visited, from_tally.schools_in_progress) == (
+        python.schools_total,
+        python.schools_visited,
+        python.schools_in_progress,
+    )
+    assert [(k.kecamatan_id, k.schools, k.schools_visited, k.progress) for k in from_tally.kecamatan] == [
+        (k.kecamatan_id, k.schools, k.schools_visited, k.progress)
+        for k in sorted(progress_by_kecamatan(rows), key=lambda k: (k.name, k.kecamatan_id))
+    ]
+    assert from_tally.kecamatan_choices == [(k.kecamatan_id, k.name) for k in from_tally.kecamatan]
+    # A filtered table sums only its schools.
+    smk = table_sums(school_table(drive, today=TODAY, values={"level": "SMK"}), drive, today=TODAY)
+    assert smk.progress == progress_summary([r for r in rows if r.level == "SMK"]).progress
