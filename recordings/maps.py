@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ektp_drives.templatetags.numbers import NBSP
-from recordings.selectors.map import NOT_VISITED, POSTPONED, VISITED, MapSchool, SchoolMap
+from recordings.selectors.map import NOT_VISITED, POSTPONED, VISITED, MapSchool, SchoolMap, drive_map
 from recordings.selectors.progress import VisitState
 
 WIDTH = 600  # view-box units; markers and text are sized in these, so a phone still shows them
@@ -363,12 +363,4 @@ def map_view(school_map: SchoolMap) -> MapView:
 
 def drive_map_view(drive, *, schools=None, today=None) -> MapView:
     """The map and its table for a drive's schools (``schools``: ids to limit to); one query."""
-    from recordings.selectors.map import drive_map
-
     return map_view(drive_map(drive, schools=schools, today=today))
-
-
-def map_when_shown(drive, *, schools=None, today=None):
-    """A callable for a template context: the template calls it (once, in the include's ``with``)
-    only when it shows the map, so an HTMX fragment without the map costs no query."""
-    return lambda: drive_map_view(drive, schools=schools, today=today)

@@ -9,6 +9,7 @@ FMT = r"(?P<fmt>xlsx|csv)"
 urlpatterns = [
     path("progres/", progress.dashboard, name="progress_dashboard"),
     path("progres/laporan/", progress.report, name="progress_report"),
+    path("progres/peta/", progress.school_map, name="progress_map"),
     path("progres/sekolah/<int:school_id>/", progress.school, name="progress_school"),
     re_path(rf"^progres/ekspor/capaian-per-sekolah\.{FMT}$", progress_exports.summary, name="progress_export_summary"),
     re_path(rf"^progres/ekspor/belum-terekam\.{FMT}$", progress_exports.students, name="progress_export_students"),

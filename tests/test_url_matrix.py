@@ -55,6 +55,7 @@ EXPECTED: dict[str, dict[str, int | tuple[int, int]]] = {
     "student_search": {"anon": 302, "admin_a": 200, "admin_b": 200, "operator": 200, "supervisor": 200, "superuser": 200},
     "progress_dashboard": {"anon": 302, "admin_a": 200, "admin_b": 200, "operator": 200, "supervisor": 200, "superuser": 200},
     "progress_report": {"anon": 302, "admin_a": 200, "admin_b": 200, "operator": 200, "supervisor": 200, "superuser": 200},
+    "progress_map": {"anon": 302, "admin_a": 200, "admin_b": 200, "operator": 200, "supervisor": 200, "superuser": 200},
     "progress_school": {"anon": 302, "admin_a": A_ONLY, "admin_b": B_ONLY, "operator": 200, "supervisor": 200, "superuser": 200},
     "progress_export_summary": {"anon": 302, "admin_a": 200, "admin_b": 200, "operator": 200, "supervisor": 200, "superuser": 200},
     "progress_export_students": {"anon": 302, "admin_a": 200, "admin_b": 200, "operator": 200, "supervisor": 200, "superuser": 200},

@@ -16,7 +16,6 @@ from django.utils.translation import ngettext
 
 from recordings import services
 from recordings.forms import DriveForm, PlanningFilterForm, TripFormSet, VisitPlanForm
-from recordings.maps import map_when_shown
 from recordings.models import Kit, Visit
 from recordings.permissions import (
     can_manage_drive,
@@ -148,7 +147,6 @@ def drive_detail(request, pk: int):
         {
             "headline": drive_headline(drive),
             "free_day": kit_day(max(today, drive.start_date) if today <= drive.end_date else today),
-            "school_map": map_when_shown(drive),
         }
     )
     return render(request, "recordings/drive_detail.html", context)

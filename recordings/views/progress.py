@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from recordings.charts import progress_chart_svg
-from recordings.maps import map_when_shown
+from recordings.maps import drive_map_view
 from recordings.models import Drive, Recording, Visit
 from recordings.permissions import drives_visible_to
 from recordings.selectors import (
@@ -238,7 +238,6 @@ def dashboard(request):
                 whole_drive=scope.is_staff,
             ),
             "postponed_visits": postponed,
-            "school_map": map_when_shown(drive, schools=scope.school_ids, today=today),
             "can_export_students": scope.is_staff or bool(scope.school_ids),
             "left_review_url": left_review_url(request.user),
         }
@@ -267,6 +266,23 @@ def _kecamatan_page(request, sums: TableSums):
     key, descending = kecamatan_sort_param(request.GET.get("ksort"))
     kecamatan = sorted(sums.kecamatan, key=KECAMATAN_SORTS[key][1], reverse=descending)
     return Paginator(kecamatan, PAGE_SIZE).get_page(request.GET.get("kpage"))
+
+
+@login_required
+def school_map(request):
+    """The map of the drive's schools the user may see, with its table.
+
+    The dashboard and the planning page load it after the page (``hx-trigger="load"``), so their
+    own figures do not wait for a drawing of every school; without JavaScript their link opens
+    this page.
+    """
+    scope = progress_scope(request)
+    context = {"scope": scope, "drive": scope.drive, "drives": scope.drives, "drive_query": drive_query(scope)}
+    if scope.drive is not None:
+        context["map"] = drive_map_view(scope.drive, schools=scope.school_ids, today=timezone.localdate())
+    if request.htmx:
+        return render(request, "recordings/_school_map.html", context)
+    return render(request, "recordings/progress_map.html", context)
 
 
 @login_required

@@ -19,6 +19,8 @@ from recordings.selectors.map import NOT_VISITED, POSTPONED, VISITED, drive_map
 from recordings.selectors.progress import VisitState
 from tests.factories import DriveFactory, RecordingFactory, SchoolFactory, StudentFactory, VisitFactory
 
+MAP_PAGE_QUERIES = 8  # session, user, role, drives, the user's schools…, and the map's one read
+
 pytestmark = pytest.mark.django_db
 
 
@@ -145,7 +147,7 @@ def test_tiles_only_with_a_tile_url_and_covering_the_box(world, settings):
 def test_table_lists_every_school_with_status_and_distance(world, client, supervisor):
     drive, schools = world
     client.force_login(supervisor)
-    html = client.get(reverse("progress_dashboard"), {"drive": drive.pk}).content.decode()
+    html = client.get(reverse("progress_map"), {"drive": drive.pk}, HTTP_HX_REQUEST="true").content.decode()
     section = html.split('data-testid="school-map"')[1].split("</section>")[0]
     table = section.split('data-testid="school-map-table"')[1]
     assert table.split("<tbody>")[1].count("<tr>") == 6
@@ -163,24 +165,26 @@ def test_school_admin_sees_only_their_school_on_the_map(world, client):
 
     drive, schools = world
     client.force_login(SchoolAdminUserFactory(school=schools["SMA Belum"]))
-    html = client.get(reverse("progress_dashboard"), {"drive": drive.pk}).content.decode()
+    html = client.get(reverse("progress_map"), {"drive": drive.pk}, HTTP_HX_REQUEST="true").content.decode()
     section = html.split('data-testid="school-map"')[1].split("</section>")[0]
     assert "SMA Belum" in section and "SMA Selesai" not in section
 
 
-def test_the_planning_page_shows_the_map(world, client, supervisor):
+@pytest.mark.parametrize("page", ["progress_dashboard", "drive_detail"])
+def test_the_pages_load_the_map_after_themselves(world, client, supervisor, page):
     drive, _schools = world
     client.force_login(supervisor)
-    html = client.get(reverse("drive_detail", args=[drive.pk])).content.decode()
-    assert 'data-testid="school-map-svg"' in html
-    fragment = client.get(reverse("drive_detail", args=[drive.pk]), HTTP_HX_REQUEST="true").content.decode()
-    assert "school-map" not in fragment  # the HTMX fragment draws no map (and reads nothing for it)
-
-
-def _queries(client, url, params=None) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url, params or {}).status_code == 200
-    return len(captured)
+    url = reverse(page, args=[drive.pk]) if page == "drive_detail" else reverse(page)
+    html = client.get(url, {"drive": drive.pk} if page == "progress_dashboard" else {}).content.decode()
+    placeholder = html.split('data-testid="school-map-placeholder"')[1].split("</section>")[0]
+    map_url = f"{reverse('progress_map')}?drive={drive.pk}"
+    assert f'hx-get="{map_url}"' in placeholder and 'hx-trigger="load"' in placeholder
+    assert f'href="{map_url}"' in placeholder  # without JavaScript: a link to the map's own page
+    assert 'data-testid="school-map-svg"' not in html
+    own_page = client.get(map_url).content.decode()
+    assert "<html" in own_page and 'data-testid="school-map-svg"' in own_page
+    fragment = client.get(map_url, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in fragment and 'data-testid="school-map-svg"' in fragment
 
 
 def _grow(drive, n: int) -> None:
@@ -191,31 +195,36 @@ def _grow(drive, n: int) -> None:
         StudentFactory(school=school)
 
 
-@pytest.mark.parametrize("page", ["progress_dashboard", "drive_detail"])
-def test_the_map_adds_one_query_whatever_the_number_of_schools(world, client, supervisor, page):
+@pytest.mark.parametrize("htmx", [True, False])
+def test_the_map_reads_one_query_whatever_the_number_of_schools(world, client, supervisor, htmx):
     drive, _schools = world
     client.force_login(supervisor)
-    url = reverse(page, args=[drive.pk]) if page == "drive_detail" else reverse(page)
-    params = {"drive": drive.pk} if page == "progress_dashboard" else {}
-    small = _queries(client, url, params)
+    url, params = reverse("progress_map"), {"drive": drive.pk}
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url, params, **headers).status_code == 200
     _grow(drive, 10)
-    assert _queries(client, url, params) == small
     with CaptureQueriesContext(connection) as captured:
-        client.get(url, params)
+        client.get(url, params, **headers)
+    assert len(captured) == len(small)
     map_reads = [
         q["sql"] for q in captured.captured_queries if "bool_or(status = " in q["sql"] and "AS postponed" in q["sql"]
     ]
     assert len(map_reads) == 1  # the map's one read
 
 
-def test_dashboard_with_map_keeps_its_query_bound(world, client, supervisor, django_assert_max_num_queries):
+def test_pages_with_the_map_keep_their_query_bounds(world, client, supervisor, django_assert_max_num_queries):
     drive, _schools = world
     client.force_login(supervisor)
-    # The pages' own reads plus the map's one (measured: 19 + 1 and 15 + 1 before the map's merge).
-    with django_assert_max_num_queries(20):
-        client.get(reverse("progress_dashboard"), {"drive": drive.pk})
-    with django_assert_max_num_queries(16):
-        client.get(reverse("drive_detail", args=[drive.pk]))
+    with django_assert_max_num_queries(MAP_PAGE_QUERIES):
+        client.get(reverse("progress_map"), {"drive": drive.pk}, HTTP_HX_REQUEST="true")
+    for url, params in (
+        (reverse("progress_dashboard"), {"drive": drive.pk}),
+        (reverse("drive_detail", args=[drive.pk]), {}),
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url, params)
+        assert not [q for q in captured.captured_queries if "bool_or(status = " in q["sql"]]  # the map is not read
 
 
 def test_a_tile_host_is_allowed_in_img_src_only_when_set():
