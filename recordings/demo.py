@@ -246,7 +246,10 @@ def seed_demo_season() -> SeedResult:
                 status=School.Status.NEGERI if row["status"].lower() == "negeri" else School.Status.SWASTA,
                 desa=_find_desa(kecamatan, row["desa"], desa_by_kecamatan),
                 address=f"{row['desa']}, Kec. {kecamatan.name} (data demo)",
-                contact_name="Operator sekolah (demo)",
+                contact_name="Operator sekolah (demo)" if row["status"].lower() == "negeri" else "",
+                # Synthetic WhatsApp numbers (0812-0…): the two private schools have no contact yet,
+                # so the planning page's "no contact" list has something to show.
+                contact_phone=f"+628120{npsn[-6:]}" if row["status"].lower() == "negeri" else "",
                 distance_km=rng.randint(low * 10, high * 10) / 10,
             )
         )

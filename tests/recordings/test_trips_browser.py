@@ -1,8 +1,11 @@
 """In headless Chromium, on the demo season: the supervisor turns the "Belum dikunjungi" suggestion
 (SMKN 5 Batanghari and SMAN 9 Batang Hari, two kecamatan) into one trip with free kits, in one submit,
-and sees both visits on the planning list."""
+sees both visits on the planning list and on the offline school map, and sends the first school its
+notice by WhatsApp (the wa.me request is answered inside the browser: nothing leaves the machine)."""
 
 from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -10,7 +13,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from recordings.demo import DEMO_PASSWORD, UNVISITED_NPSN
-from recordings.models import Visit, VisitKit
+from recordings.models import Visit, VisitKit, VisitNotice
 from recordings.selectors import drive_current
 from tests.conftest import login_in_browser
 
@@ -55,4 +58,35 @@ def test_supervisor_plans_the_unvisited_schools_as_one_trip(browser_page, settin
     assert [v.school.npsn for v in visits] == list(UNVISITED_NPSN)
     assert [v.start_time.strftime("%H:%M") for v in visits] == ["08:00", "09:00"]
     assert all(VisitKit.objects.filter(visit=v).count() == 2 for v in visits)
+
+    # The map (drawn on the server, loaded after the page) shows both schools, still not visited.
+    expect(page.get_by_test_id("school-map-svg")).to_be_visible()
+    map_table = page.get_by_test_id("school-map-table")
+    for visit in visits:
+        row = map_table.locator("tr", has_text=visit.school.name)
+        expect(row).to_contain_text("Dijadwalkan")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    # The first school hears of its visit by WhatsApp, with one tap on the visit page.
+    opened = []
+
+    def fake_whatsapp(route):
+        opened.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html", body="<title>WhatsApp (uji)</title>")
+
+    page.context.route("https://wa.me/**", fake_whatsapp)
+    page.context.route("https://api.whatsapp.com/**", lambda route: route.abort())
+    page.goto(page.live_server_url + reverse("visit_detail", args=[visits[0].pk]))
+    panel = page.get_by_test_id("visit-notices")
+    with page.context.expect_page() as new_tab:
+        panel.get_by_role("button", name="Kirim lewat WhatsApp: Jadwal kunjungan").click()
+    tab = new_tab.value
+    tab.wait_for_load_state()
+    parts = urlsplit(tab.url)
+    assert (parts.netloc, parts.path) == ("wa.me", "/" + visits[0].school.contact_phone.lstrip("+"))
+    text = parse_qs(parts.query)["text"][0]
+    assert text.startswith("Jadwal perekaman KTP-el di SMKN 5 Batanghari: ") and "fotokopi" in text
+    assert opened == [tab.url]
+    notice = VisitNotice.objects.get(visit=visits[0], channel=VisitNotice.Channel.WHATSAPP)
+    assert notice.by.username == "dukcapil" and notice.message == text
     assert problems == [], problems
