@@ -29,5 +29,5 @@ def test_demo_schools_are_placed_near_their_kecamatan(settings, client):
     waiting = {s.name: s.marker for s in school_map.schools if s.marker != VISITED}
     assert waiting == {"SMKN 5 Batanghari": POSTPONED, "SMAN 9 BATANG HARI": NOT_VISITED}  # the power cut
     client.force_login(get_user_model().objects.get(username="dukcapil"))
-    html = client.get(reverse("progress_dashboard")).content.decode()
+    html = client.get(reverse("progress_map"), HTTP_HX_REQUEST="true").content.decode()
     assert html.split('data-testid="school-map-svg"')[1].split("</svg>")[0].count("<use ") == 28
