@@ -33,6 +33,7 @@ WIDTH = 600  # view-box units; markers and text are sized in these, so a phone s
 MIN_ASPECT, MAX_ASPECT = 0.55, 1.1  # height ÷ width
 MIN_SPAN_DEGREES = 0.05
 PADDING = 0.08
+SCALE_BAND = 30  # view-box units under the map for the scale bar, so it never covers a school
 MAX_TILES = 36
 INK = "#212529"
 OFFICE = "#0b3d6e"
@@ -127,12 +128,12 @@ def _radius(count: int) -> float:
 
 
 def _scale_bar(frame: Frame, latitude: float) -> str:
-    """A bar of a round number of kilometres (about a fifth of the width), bottom left."""
+    """A bar of a round number of kilometres (about a fifth of the width), in the band under the map."""
     km_per_unit = 40075.017 * math.cos(math.radians(latitude)) / frame.scale
     wanted = frame.width / 5 * km_per_unit
     length = next((n for n in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000) if n >= wanted * 0.6), 1000)
     units = round(length / km_per_unit, 1)
-    x, y = 12, frame.height - 14
+    x, y = 12, frame.height + SCALE_BAND - 6
     label = escape(_("%(n)s km") % {"n": length})
     return (
         '<g class="map-scale" data-testid="map-scale" pointer-events="none">'
@@ -229,10 +230,11 @@ def map_svg(school_map: SchoolMap, *, tile_url: str | None = None) -> SafeString
     tile_url = settings.MAP_TILE_URL if tile_url is None else tile_url
     r = _radius(len(placed))
     parts = [
-        f'<svg class="school-map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {frame.width} {frame.height}" '
+        f'<svg class="school-map" xmlns="http://www.w3.org/2000/svg" '
+        f'viewBox="0 0 {frame.width} {frame.height + SCALE_BAND}" '
         f'preserveAspectRatio="xMidYMid meet" aria-hidden="true" focusable="false" data-testid="school-map-svg">',
         _marker_defs(r),
-        f'<rect width="{frame.width}" height="{frame.height}" fill="#f1f3f5"/>',
+        f'<rect width="{frame.width}" height="{frame.height + SCALE_BAND}" fill="#f1f3f5"/>',
     ]
     if tile_url:
         parts.append('<g class="map-tiles">')
