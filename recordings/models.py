@@ -90,7 +90,7 @@ class Kit(models.Model):
 
 
 # A visit in one of these statuses holds its kits and team for its day (postponed and cancelled
-# visits free them). The database trigger of migration 0009 uses the same list.
+# visits free them). The booking trigger below is written from this list.
 ACTIVE_VISIT_STATUSES = ("planned", "in_progress", "done")
 
 
@@ -199,11 +199,10 @@ class Visit(models.Model):
 # by a database trigger (migration 0009): on insert, and whenever the visit's date or status changes,
 # whoever changes it (service, Django admin, SQL). A partial unique index on (kit, date) / (user, date)
 # where active then refuses a second booking for the same day, even from two transactions at once.
-BOOKING_FIELDS = ("date", "active")
-BOOKING_FROM_VISIT = (
-    "SELECT v.date, v.status IN ('planned', 'in_progress', 'done') INTO NEW.date, NEW.active "
+BOOKING_FROM_VISIT = (  # noqa: S608 - built from this module's constants
+    "SELECT v.date, v.status IN ({statuses}) INTO NEW.date, NEW.active "
     "FROM recordings_visit v WHERE v.id = NEW.visit_id; RETURN NEW;"
-)
+).format(statuses=", ".join(f"'{status}'" for status in ACTIVE_VISIT_STATUSES))
 
 
 @track()
