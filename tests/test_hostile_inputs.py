@@ -338,8 +338,8 @@ def test_student_list_commit_killed_on_row_n_saves_nothing(school, existing, mon
 
 
 def test_field_sheet_commit_killed_on_row_n_saves_nothing(operator, monkeypatch):
-    from recordings import services as recording_services
     from recordings.models import Visit
+    from recordings.services import field_sheets as recording_services  # where the commit looks its helpers up
     from tests.factories import visit_with_students
 
     visit, students = visit_with_students(students=4)

@@ -9,8 +9,8 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from recordings import notice_services
 from recordings.permissions import can_send_school_notice, get_visible_visit_or_404
+from recordings.services import notices as notice_services
 
 
 class SeeOther(HttpResponseRedirect):

@@ -33,6 +33,7 @@ from pghistory.models import Events
 from recordings import fieldsheet, services
 from recordings.fieldsheet import COLUMNS, META_TITLE, ROSTER_TITLE, FieldSheetUnreadable, read_field_sheet
 from recordings.models import FieldSheetUpload, Recording, RecordingAction, Visit
+from recordings.services import field_sheets
 from schools.importing import synthetic
 from schools.models import Student
 from tests.factories import StudentFactory, visit_with_students
@@ -747,7 +748,7 @@ def test_commit_killed_on_row_n_saves_nothing_and_the_upload_stays_committable(
     upload, _page = preview(client, visit, data)
     assert upload.rows_changed == 4
     before = snapshot()
-    fault = Fault(monkeypatch, services, "recording_apply", n=3)
+    fault = Fault(monkeypatch, field_sheets, "recording_apply", n=3)  # where the commit looks it up
     with pytest.raises(Killed):
         services.field_sheet_commit(upload=upload, by=operator)
     assert fault.calls == 3

@@ -11,8 +11,8 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from recordings import notice_services
 from recordings.models import Visit, VisitNotice
+from recordings.services import notices as notice_services
 from tests.factories import DriveFactory, SchoolAdminUserFactory, SchoolFactory, VisitFactory
 from tests.recordings.test_recording_concurrency import backend_pid_waiting_on_lock, run_together
 

@@ -14,10 +14,11 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from recordings import notice_services, services
+from recordings import services
 from recordings.models import Visit, VisitNotice
 from recordings.notices import NoticeFacts, notice_message, reminder_due, whatsapp_url
 from recordings.selectors.notices import drive_schools_without_contact
+from recordings.services import notices as notice_services
 from schools.forms import SchoolAdminCreateForm
 from tests.factories import (
     DriveFactory,

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from recordings import services
 from recordings.models import Recording, RecordingAction, Visit
-from recordings.services import ActionStatus
+from recordings.services import ActionStatus, field_sheets
 from tests.factories import visit_with_students
 
 pytestmark = pytest.mark.django_db
@@ -190,7 +190,7 @@ def test_the_outcome_form_shows_the_rejection(client, operator):
 def test_a_field_sheet_after_the_window_is_refused(operator):
     visit, _students = finished_visit(days_ago=80)
     with pytest.raises(ValidationError, match="Minta supervisor"):
-        services._check_field_sheet_visit(visit)
+        field_sheets._check_field_sheet_visit(visit)
 
 
 def test_a_supervisor_corrects_with_a_reason_kept_in_history(supervisor):

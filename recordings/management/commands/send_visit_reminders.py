@@ -12,8 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from recordings.models import VisitNotice
-from recordings.notice_services import visit_reminders_send
 from recordings.notices import email_configured
+from recordings.services.notices import visit_reminders_send
 
 
 class Command(BaseCommand):
