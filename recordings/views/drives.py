@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 
 from recordings import services
 from recordings.forms import DriveForm, PlanningFilterForm, TripFormSet, VisitPlanForm
-from recordings.models import Kit, Visit
+from recordings.models import Kit
 from recordings.permissions import (
     can_manage_drive,
     can_plan_visit,
@@ -27,7 +27,8 @@ from recordings.permissions import (
 from recordings.selectors import drive_headline, drive_planning, drive_progress_by_school, team_candidates
 from recordings.selectors.kits import kit_day, kit_days, kits_ordered
 from recordings.selectors.notices import drive_schools_without_contact
-from recordings.selectors.planning import days_needed, kits_for_one_day, trip_suggestions
+from recordings.selectors.planning import days_needed, trip_suggestions
+from recordings.views.planning_common import kit_box, school_capacity, warn_if_short
 from schools.geo import travel_from_office
 from schools.models import School
 from schools.roles import is_dukcapil_staff
@@ -150,60 +151,6 @@ def drive_detail(request, pk: int):
         }
     )
     return render(request, "recordings/drive_detail.html", context)
-
-
-def school_capacity(drive, school_id) -> tuple[int, int] | None:
-    """(remaining students, kits needed to record them in one day) of one school of the drive."""
-    if not school_id or not str(school_id).isdigit():
-        return None
-    progress = drive_progress_by_school(drive, schools=School.objects.filter(pk=school_id)).get(int(school_id))
-    if progress is None:
-        return None
-    remaining = max(progress.remaining, 0)
-    return remaining, kits_for_one_day(remaining, per_kit=drive.students_per_kit_per_day)
-
-
-def warn_if_short(request, visit: Visit, kit_count: int) -> None:
-    """Tell the supervisor when a one-day visit cannot record everyone its school still has."""
-    capacity = school_capacity(visit.drive, visit.school_id)
-    if capacity is None:
-        return
-    remaining, _kits = capacity
-    days = days_needed(remaining, kits=kit_count, per_kit=visit.drive.students_per_kit_per_day)
-    if days > 1:
-        messages.warning(request, short_visit_text(visit, remaining=remaining, days=days, kits=kit_count))
-
-
-def short_visit_text(visit: Visit, *, remaining: int, days: int, kits: int) -> str:
-    return ngettext(
-        "Kunjungan ke %(school)s pada %(date)s satu hari, tetapi sisa %(remaining)s peserta didik perlu "
-        "± %(days)s hari dengan %(kits)s alat: tambah alat atau jadwalkan hari lain.",
-        "Kunjungan ke %(school)s pada %(date)s satu hari, tetapi sisa %(remaining)s peserta didik perlu "
-        "± %(days)s hari dengan %(kits)s alat: tambah alat atau jadwalkan hari lain.",
-        days,
-    ) % {
-        "school": visit.school.name,
-        "date": formats.date_format(visit.date, "j M Y"),
-        "remaining": formats.number_format(remaining, force_grouping=True),
-        "days": days,
-        "kits": kits,
-    }
-
-
-def kit_box(form, *, drive, visit_id="") -> dict:
-    """What ``_kit_choices.html`` needs for a plan or reschedule form's kits."""
-    value = form["kits"].value() or []
-    return {
-        "drive": drive,
-        "day": form.kit_day,
-        "name": form.add_prefix("kits"),
-        "box_id": "kit-choices",
-        "date_id": form["date"].id_for_label,
-        "date_field": form.add_prefix("date"),
-        "visit_id": visit_id,
-        "checked": {int(v) for v in value if str(v).isdigit()} if not hasattr(value, "pk") else set(),
-        "errors": form.errors.get("kits", []),
-    }
 
 
 @login_required

@@ -37,8 +37,7 @@ from recordings.selectors import (
     visits_upcoming,
 )
 from recordings.selectors.notices import visit_notice_panel
-from recordings.selectors.planning import days_needed
-from recordings.views.drives import kit_box, school_capacity, short_visit_text, warn_if_short
+from recordings.views.planning_common import kit_box, short_visit_warning, warn_if_short
 from recordings.views.visits_common import outcome_labels_json, roster_buttons, roster_items, tally_items
 from schools.permissions import can_open_student_page
 from schools.roles import is_dukcapil_staff
@@ -124,13 +123,7 @@ def _short_visit(visit: Visit) -> str:
     """The warning of a planned one-day visit whose school needs more days with its kits."""
     if visit.status != Visit.Status.PLANNED:
         return ""
-    capacity = school_capacity(visit.drive, visit.school_id)
-    if capacity is None:
-        return ""
-    remaining, _kits = capacity
-    kits = visit.kit_count
-    days = days_needed(remaining, kits=kits, per_kit=visit.drive.students_per_kit_per_day)
-    return short_visit_text(visit, remaining=remaining, days=days, kits=kits) if days > 1 else ""
+    return short_visit_warning(visit, visit.kit_count)
 
 
 @login_required
